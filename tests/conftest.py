@@ -1,0 +1,5 @@
+"""Shared fixtures: one per real service (Elasticsearch, the Tor lab, the lab forums, the Slack
+receiver), each started once per session, in its own module under tests/fixtures/."""
+
+pytest_plugins = [
+]
