@@ -18,7 +18,7 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bazaarwatch",
-        description="Watch dark-web forums for posts that sell or leak data; alert within a minute.",
+        description="Watch dark-web forums for posts that sell or leak data.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log output (-vv for debug)")
