@@ -1,0 +1,35 @@
+"""Bazaarwatch's Scrapy settings, in one place, grouped by concern and sorted within a group.
+Per-crawl values (the SOCKS port, direct sources, limits from YAML) are added by whoever starts
+the crawl; project settings are prefixed `BAZAARWATCH_`.
+"""
+
+from __future__ import annotations
+
+# -- transport: every request goes through tor (monitor/transport) ------------------------------
+# The dispatcher sends `bazaarwatch_render` requests to Chromium and the rest to curl over SOCKS;
+# the schemes below that could leave without Tor (ftp, s3, file) are switched off.
+BAZAARWATCH_BROWSER_SOCKS: dict[str, int] = {}  # source id -> a SocksPort of its own
+BAZAARWATCH_CONNECT_TIMEOUT = 60.0  # s; includes tor building a rendezvous circuit
+BAZAARWATCH_DIRECT_SOURCES: list[str] = []  # sources with `direct: true` (lab and tests only)
+BAZAARWATCH_IDLE_TIMEOUT = 45.0  # s without a byte of body
+BAZAARWATCH_IMPERSONATE = "tor"  # curl_cffi's Tor Browser fingerprint
+BAZAARWATCH_MAX_RESPONSE_BYTES = 5_000_000  # larger bodies are cut here and flagged "truncated"
+BAZAARWATCH_SCREENSHOT_DIR = None  # where screenshots are written (None: kept in meta only)
+BAZAARWATCH_TOR_SOCKS = None  # "127.0.0.1:9150"; None: only direct sources can be fetched
+BAZAARWATCH_TOR_WAIT = 60.0  # s a request waits for a SOCKS port that refuses (tor restarting)
+DEFAULT_REQUEST_HEADERS: dict[str, str] = {}  # Tor Browser's own, from the impersonation
+DOWNLOAD_HANDLERS = {
+    "file": None,
+    "ftp": None,
+    "http": "monitor.transport.dispatch.DispatchDownloadHandler",
+    "https": "monitor.transport.dispatch.DispatchDownloadHandler",
+    "s3": None,
+}
+DOWNLOAD_TIMEOUT = 180  # s for a whole download over Tor
+HTTPPROXY_ENABLED = False  # the transport chooses the route; *_proxy variables are ignored
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 120_000  # ms
+PLAYWRIGHT_MAX_CONTEXTS = 8
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+USER_AGENT = None  # Tor Browser's, from the impersonation; a Scrapy UA would stand out
