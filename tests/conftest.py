@@ -2,4 +2,5 @@
 receiver), each started once per session, in its own module under tests/fixtures/."""
 
 pytest_plugins = [
+    "tests.fixtures.elasticsearch",
 ]

@@ -12,6 +12,7 @@ from monitor.errors import BazaarwatchError
 
 COMMAND_MODULES = (
     "monitor.cli.check",
+    "monitor.cli.es",
 )
 
 
