@@ -13,6 +13,7 @@ from monitor.errors import StateError
 DB_NAME = "state.sqlite3"
 
 SCHEMA_MODULES: tuple[str, ...] = (
+    "monitor.state.incidents",
 )
 
 
