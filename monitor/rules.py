@@ -57,13 +57,21 @@ class Hit:
     start: int
     end: int
     item: int | None = None
+    regex: bool = False  # a regex hit: `term` is the pattern
 
     def to_json(self) -> dict[str, Any]:
-        d = {"term": self.term, "matched": self.matched, "field": self.field,
-             "start": self.start, "end": self.end}
+        d: dict[str, Any] = {"term": self.term, "matched": self.matched, "field": self.field,
+                             "start": self.start, "end": self.end}
         if self.item is not None:
             d["item"] = self.item
+        if self.regex:
+            d["regex"] = True
         return d
+
+    @classmethod
+    def from_json(cls, rule_id: str, d: dict[str, Any]) -> Hit:
+        return cls(rule_id, d["term"], d["matched"], d["field"], d["start"], d["end"],
+                   d.get("item"), bool(d.get("regex", False)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +119,8 @@ class RuleMatch:
 
     @property
     def terms(self) -> tuple[str, ...]:
-        """The distinct terms that matched, in the order first seen."""
-        return tuple(dict.fromkeys(h.term for h in self.hits))
+        """The distinct terms (not regexes) that matched, in the order first seen."""
+        return tuple(dict.fromkeys(h.term for h in self.hits if not h.regex))
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +274,7 @@ class RuleSet:
                 for m in rx.finditer(text):
                     if m.end() > m.start():
                         hits.append(Hit(rule.id, rx.pattern, m.group(0), fname, m.start(),
-                                        m.end(), item))
+                                        m.end(), item, regex=True))
         return hits
 
 

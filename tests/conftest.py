@@ -2,5 +2,6 @@
 receiver), each started once per session, in its own module under tests/fixtures/."""
 
 pytest_plugins = [
+    "tests.fixtures.slack",
     "tests.fixtures.elasticsearch",
 ]

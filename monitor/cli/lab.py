@@ -7,6 +7,7 @@ import argparse
 import importlib
 
 LAB_MODULES: tuple[str, ...] = (
+    "monitor.cli.lab_slack",
 )
 
 

@@ -13,7 +13,10 @@ from monitor.errors import StateError
 DB_NAME = "state.sqlite3"
 
 SCHEMA_MODULES: tuple[str, ...] = (
+    "monitor.state.outbox",
     "monitor.state.incidents",
+    "monitor.state.threads",
+    "monitor.state.sessions",
 )
 
 

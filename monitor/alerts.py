@@ -1,0 +1,325 @@
+"""Alerts: from a listing leaving the state step to a Slack message and an `alerts` document.
+
+The state step calls `Alerter.process(conn, listing)` for every new or changed listing *inside
+its own transaction*: rules are evaluated, and each (rule, listing) that never alerted, or whose
+listing changed materially since its last alert (claimed records up, a new sample link, a new
+or lower price, a different seller, another post type), gets one row in the outbox with the
+message already rendered. Once the transaction commits, `AlertSender.drain()` sends what the
+outbox holds; after a crash, the next start sends it (see monitor.state.outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from monitor.errors import ElasticsearchUnavailable, StateError
+from monitor.fold import fold
+from monitor.models import Listing
+from monitor.rules import Hit, RuleMatch, RuleSet
+from monitor.slack import SlackDeliveryError, SlackNotifier, describe_price, number_words, render
+from monitor.state import outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert: a rule matched a listing (kind "new"), or matched it again after a material
+    change (kind "update", with `changes` saying what changed)."""
+
+    id: str  # <rule id>:<listing id>:<listing version>, also the `alerts` document _id
+    kind: str  # new | update
+    rule_id: str
+    severity: str
+    channel: str | None
+    listing: Listing
+    hits: tuple[Hit, ...] = ()
+    changes: tuple[str, ...] = ()
+    seller_prior: int | None = None  # listings this seller had before this one
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Names of the terms that matched, in the order first seen."""
+        return tuple(dict.fromkeys(h.term for h in self.hits if not h.regex))
+
+    @property
+    def regexes(self) -> tuple[str, ...]:
+        """Patterns of the regexes that matched."""
+        return tuple(dict.fromkeys(h.term for h in self.hits if h.regex))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "rule_id": self.rule_id,
+                "severity": self.severity, "channel": self.channel,
+                "listing_id": self.listing.id, "listing": self.listing.to_doc(),
+                "hits": [h.to_json() for h in self.hits],
+                "changes": list(self.changes), "seller_prior": self.seller_prior}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Alert:
+        hits = tuple(Hit.from_json(d["rule_id"], h) for h in d.get("hits", ()))
+        return cls(id=d["id"], kind=d["kind"], rule_id=d["rule_id"], severity=d["severity"],
+                   channel=d.get("channel"),
+                   listing=Listing.from_doc(d["listing_id"], d["listing"]), hits=hits,
+                   changes=tuple(d.get("changes", ())), seller_prior=d.get("seller_prior"))
+
+    def to_doc(self, *, status: str, attempts: int = 0, error: str | None = None,
+               http_status: int | None = None, sent_at: str | None = None) -> dict[str, Any]:
+        """The `alerts` index document (monitor.es.mappings.ALERT_PROPERTIES); `_id` is id."""
+        lst = self.listing
+        doc: dict[str, Any] = {
+            "@timestamp": sent_at or outbox.now_iso(),
+            "kind": self.kind,
+            "rule": {"id": self.rule_id, "severity": self.severity, "channel": self.channel},
+            "matched": {"terms": list(self.terms), "regexes": list(self.regexes)},
+            "listing": {"id": lst.id, "version": lst.version, "title": lst.title,
+                        "url": lst.url.full,
+                        "@timestamp": lst.timestamp.isoformat() if lst.timestamp else None},
+            "source": {"id": lst.source.id, "name": lst.source.name},
+            "seller": {"handle": lst.seller.handle, "handle_key": lst.seller.handle_key},
+            "victim": {"orgs": list(lst.victim.orgs), "domains": list(lst.victim.domains),
+                       "country": lst.victim.country},
+            "records": {"claimed": lst.records.claimed, "sample": lst.records.sample},
+            "price": {"amount": lst.price.amount, "currency": lst.price.currency,
+                      "usd": lst.price.usd},
+            "post_type": lst.post_type,
+            "delivery": {"status": status, "attempts": attempts, "error": error,
+                         "http_status": http_status},
+        }
+        return _drop_empty(doc)
+
+
+def material_changes(before: Listing, after: Listing) -> tuple[str, ...]:
+    """What changed between two versions of a listing that is worth a new alert, each as a
+    short sentence; empty when nothing material changed."""
+    changes: list[str] = []
+    old_c, new_c = before.records.claimed, after.records.claimed
+    if new_c is not None and (old_c is None or new_c > old_c):
+        changes.append(f"claimed records {number_words(old_c) if old_c else 'unknown'}"
+                       f" → {number_words(new_c)}")
+    old_urls = {s.url for s in before.samples}
+    new_hosts = [s.host for s in after.samples if s.url not in old_urls]
+    if new_hosts:
+        hosts = ", ".join(dict.fromkeys(new_hosts))
+        changes.append(f"new sample link{'s' if len(new_hosts) > 1 else ''} on {hosts}")
+    price_change = _price_change(before, after)
+    if price_change:
+        changes.append(price_change)
+    old_s = _seller_key(before)
+    new_s = _seller_key(after)
+    if new_s and new_s != old_s:
+        changes.append(f"seller {before.seller.handle or 'unknown'} → {after.seller.handle}")
+    if after.post_type != before.post_type:
+        changes.append(f"post type {before.post_type} → {after.post_type}")
+    return tuple(changes)
+
+
+def _price_change(before: Listing, after: Listing) -> str | None:
+    old, new = before.price, after.price
+    if new.amount is None:
+        return None
+    if old.amount is None:
+        return f"price now {describe_price(new)}"
+    if old.currency != new.currency:
+        if old.usd is not None and new.usd is not None and new.usd >= old.usd:
+            return None
+        return f"price {describe_price(old)} → {describe_price(new)}"
+    if new.amount < old.amount:
+        return f"price lowered {describe_price(old)} → {describe_price(new)}"
+    return None
+
+
+def _seller_key(listing: Listing) -> str | None:
+    key = listing.seller.handle_key or listing.seller.handle
+    return fold(key) if key else None
+
+
+class Alerter:
+    """Evaluates rules on listings leaving the state step and queues the alerts."""
+
+    def __init__(self, rules: RuleSet, *, kibana_url: str | None = None):
+        self.rules = rules
+        self.kibana_url = kibana_url
+
+    def process(self, conn: sqlite3.Connection, listing: Listing,
+                matches: Sequence[RuleMatch] | None = None) -> list[Alert]:
+        """Queue the alerts `listing` calls for, in the caller's open transaction on `conn`
+        (pass `matches` when the caller already evaluated the rules, e.g. to fill
+        `rules_matched`). Raises StateError when the outbox cannot be written."""
+        if matches is None:
+            matches = self.rules.evaluate(listing)
+        try:
+            return self._queue(conn, listing, matches)
+        except sqlite3.Error as e:
+            raise StateError(f"{listing.source.id}: cannot queue alerts for {listing.id}: {e}"
+                             ) from e
+
+    def _queue(self, conn: sqlite3.Connection, listing: Listing,
+               matches: Sequence[RuleMatch]) -> list[Alert]:
+        seller = _seller_key(listing)
+        prior = outbox.note_seller(conn, seller, listing.id) if seller else None
+        queued = []
+        doc = listing.to_doc()
+        for match in matches:
+            baseline = outbox.last_alerted(conn, match.rule_id, listing.id)
+            changes: tuple[str, ...] = ()
+            if baseline is not None:
+                changes = material_changes(Listing.from_doc(listing.id, baseline), listing)
+                if not changes:
+                    continue
+            alert = Alert(id=f"{match.rule_id}:{listing.id}:{listing.version}",
+                          kind="update" if baseline is not None else "new",
+                          rule_id=match.rule_id, severity=match.severity,
+                          channel=match.channel, listing=listing, hits=match.hits,
+                          changes=changes, seller_prior=prior)
+            payload = render(alert, kibana_url=self.kibana_url)
+            if outbox.add(conn, alert_id=alert.id, rule_id=alert.rule_id,
+                          listing_id=listing.id, listing_version=listing.version,
+                          kind=alert.kind, alert=alert.to_json(), payload=payload,
+                          listing_doc=doc):
+                log.info("%s: alert %s queued (%s%s)", listing.source.id, alert.id, alert.kind,
+                         ": " + "; ".join(changes) if changes else "")
+                queued.append(alert)
+        return queued
+
+
+class AlertIndex(Protocol):
+    """Where sent alerts are indexed (the `alerts` index); raises ElasticsearchUnavailable."""
+
+    async def index_alert(self, alert_id: str, doc: dict[str, Any]) -> None: ...
+
+
+class EsAlertIndex:
+    """`AlertIndex` on an AsyncElasticsearch client and the `alerts` alias name."""
+
+    def __init__(self, client: Any, index: str):
+        self.client = client
+        self.index = index
+
+    async def index_alert(self, alert_id: str, doc: dict[str, Any]) -> None:
+        try:
+            await self.client.index(index=self.index, id=alert_id, document=doc)
+        except Exception as e:  # the client's transport and API errors alike
+            raise ElasticsearchUnavailable(f"cannot index alert {alert_id}: {e}") from e
+
+
+@dataclass(slots=True)
+class DrainResult:
+    sent: int = 0
+    failed: int = 0
+    retry: int = 0  # transient failures, still pending
+
+
+class AlertSender:
+    """Sends what the outbox holds. Owns its own connection to the state store (the state
+    step's connection stays in its thread and transaction); database calls run in a thread."""
+
+    def __init__(self, conn: sqlite3.Connection, notifier: SlackNotifier, *,
+                 webhooks: Mapping[str, str] | None = None, default_webhook: str | None = None,
+                 index: AlertIndex | None = None):
+        self.conn = conn
+        self.notifier = notifier
+        self.webhooks = dict(webhooks or {})
+        self.default_webhook = default_webhook
+        self.index = index
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    async def recover(self) -> int:
+        """At start: alerts a crash left half-sent are pending again."""
+        return await asyncio.to_thread(outbox.recover, self.conn)
+
+    def wake(self) -> None:
+        """Ask `run()` to drain now (call after the state transaction commits)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, *, idle_s: float = 30.0) -> None:
+        """Drain whenever woken (or every `idle_s`), until `stop` is set; then drain once more."""
+        await self.recover()
+        while not stop.is_set():
+            await self.drain()
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=idle_s,
+                               return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+            self._wake.clear()
+        await self.drain()
+
+    async def drain(self) -> DrainResult:
+        """Send every pending alert once (with the notifier's retries); never raises for a
+        failed send: the outcome is in the outbox and the log."""
+        result = DrainResult()
+        async with self._lock:
+            while True:
+                batch = await asyncio.to_thread(outbox.claim, self.conn)
+                if not batch:
+                    break
+                for row in batch:
+                    await self._send(row, result)
+                if result.retry:
+                    break  # Slack is unwell: leave the rest for the next drain
+            await self._index_backlog()
+        return result
+
+    async def _send(self, row: outbox.OutboxRow, result: DrainResult) -> None:
+        url = self.webhooks.get(row.rule_id) or self.default_webhook
+        source = row.alert.get("listing", {}).get("source", {}).get("id", "?")
+        if not url:
+            log.error("%s: alert %s of rule %s: no Slack webhook configured", source, row.id,
+                      row.rule_id)
+            await self._finish(row, outbox.FAILED, 0, None, "no webhook configured")
+            result.failed += 1
+            return
+        try:
+            attempts = await self.notifier.post(url, row.payload, rule_id=row.rule_id)
+        except SlackDeliveryError as e:
+            status = outbox.FAILED if e.permanent else outbox.PENDING
+            log.error("%s: alert %s of rule %s %s: %s", source, row.id, row.rule_id,
+                      "failed for good" if e.permanent else "not sent yet", e)
+            await self._finish(row, status, e.attempts, e.status, str(e))
+            if e.permanent:
+                result.failed += 1
+            else:
+                result.retry += 1
+            return
+        except Exception:  # a notification never crashes the crawl
+            log.exception("%s: alert %s of rule %s: unexpected error while sending", source,
+                          row.id, row.rule_id)
+            await self._finish(row, outbox.PENDING, 1, None, "unexpected error")
+            result.retry += 1
+            return
+        await self._finish(row, outbox.SENT, attempts, 200, None)
+        result.sent += 1
+        log.info("%s: alert %s of rule %s sent", source, row.id, row.rule_id)
+
+    async def _finish(self, row: outbox.OutboxRow, status: str, attempts: int,
+                      http_status: int | None, error: str | None) -> None:
+        await asyncio.to_thread(outbox.finish, self.conn, row.id, status=status,
+                                attempts=attempts, http_status=http_status, error=error)
+
+    async def _index_backlog(self) -> None:
+        if self.index is None:
+            return
+        for row in await asyncio.to_thread(outbox.unindexed, self.conn):
+            alert = Alert.from_json(row.alert)
+            doc = alert.to_doc(status=row.status, attempts=row.attempts, error=row.last_error,
+                               http_status=row.http_status, sent_at=row.sent_at)
+            try:
+                await self.index.index_alert(row.id, doc)
+            except ElasticsearchUnavailable as e:
+                log.warning("alert %s not indexed yet (kept for later): %s", row.id, e)
+                return
+            await asyncio.to_thread(outbox.mark_indexed, self.conn, row.id)
+
+
+def _drop_empty(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_empty(v) for k, v in value.items() if v is not None and v != []}
+    return value
+
