@@ -1,0 +1,254 @@
+"""One crawl of one source: the spider of its engine, monitor/settings.py plus the source's own
+limits, and the state store read before and written after (never during) the crawl.
+
+`crawl_source()` runs inside a running asyncio reactor (the daemon's); `run_once()` starts one
+for the ``bazaarwatch crawl`` command. Either returns a `CrawlReport` whose ``reason`` is
+``finished``, or why the source stopped (``login_failed``, ``banned``, ``challenge_failed``,
+``rate_limited``), which is also written to the state store for the daemon's alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import AsyncCrawlerRunner, Crawler
+from scrapy.settings import Settings
+
+from monitor.config import Config, SourceConfig
+from monitor.errors import BazaarwatchError
+from monitor.login import LoginSpec
+from monitor.middleware.common import STOP_REASONS
+from monitor.middleware.incremental import CrawlBook
+from monitor.models import RawPost
+from monitor.state import db, sessions, threads
+from spiders.base import ForumSpider
+from spiders.generic import GenericSpider
+from spiders.mybb import MybbSpider
+from spiders.xenforo import XenforoSpider
+
+logger = logging.getLogger(__name__)
+
+ENGINES: dict[str, type[ForumSpider]] = {
+    "mybb": MybbSpider, "xenforo": XenforoSpider, "generic": GenericSpider,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlReport:
+    source_id: str
+    reason: str  # "finished" or one of STOP_REASONS, or Scrapy's ("shutdown", "cancelled")
+    detail: str | None
+    pages: int
+    threads_new: int
+    threads_changed: int
+    threads_unchanged: int
+    items: int
+    errors: int
+    started_at: datetime
+    finished_at: datetime
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == "finished"
+
+    def line(self) -> str:
+        """The progress line of the crawl command."""
+        took = (self.finished_at - self.started_at).total_seconds()
+        text = (f"{self.source_id}: {self.reason}: pages {self.pages}, threads new "
+                f"{self.threads_new} changed {self.threads_changed} unchanged "
+                f"{self.threads_unchanged}, posts {self.items}, errors {self.errors}, "
+                f"{took:.1f} s")
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+def spider_args(source: SourceConfig) -> dict[str, Any]:
+    """The spider's arguments for a source from the config."""
+    args: dict[str, Any] = {
+        "source_id": source.id, "base_url": source.base_url, "source_name": source.name,
+        "boards": [{"name": b.name, "url": b.url, "login_required": b.login_required}
+                   for b in source.boards],
+        "timezone": getattr(source, "timezone", None),
+        "login_url": getattr(source.login, "login_url", None),
+    }
+    if source.engine == "generic":
+        args["selectors"] = source.selectors
+    return args
+
+
+def crawl_settings(config: Config, source: SourceConfig, *, book: CrawlBook | None,
+                   login: LoginSpec, out: IO[str] | None = None,
+                   overrides: dict[str, Any] | None = None) -> Settings:
+    """monitor/settings.py with the source's own limits on top."""
+    settings = Settings()
+    settings.setmodule("monitor.settings", priority="project")
+    tor = config.monitor.tor
+    settings.setdict({
+        "BAZAARWATCH_CRAWL_BOOK": book,
+        "BAZAARWATCH_DIRECT_SOURCES": [source.id] if source.direct else [],
+        "BAZAARWATCH_LOGIN": login,
+        "BAZAARWATCH_MAX_PAGES": source.max_pages,
+        "BAZAARWATCH_MAX_RESPONSE_BYTES": source.max_page_bytes,
+        "BAZAARWATCH_OUT": out,
+        "BAZAARWATCH_RENDER": source.render,
+        "BAZAARWATCH_TOR_SOCKS": f"{tor.socks_host}:{tor.socks_port}",
+        "CONCURRENT_REQUESTS": max(1, source.concurrency),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, source.concurrency),
+        "DOWNLOAD_DELAY": source.download_delay_s,
+        "DOWNLOAD_MAXSIZE": source.max_page_bytes,
+        "DOWNLOAD_TIMEOUT": source.timeout_s,
+        "ITEM_PIPELINES": {**settings.getdict("ITEM_PIPELINES"),
+                           "monitor.crawl.JsonLinesPipeline": 900},
+        "LOG_LEVEL": logging.getLevelName(logging.getLogger().getEffectiveLevel()),
+    }, priority="cmdline")
+    if importlib.util.find_spec("monitor.transport.dispatch") is None:
+        # The browser dispatcher has not landed: plain requests still go through the Tor
+        # handler (which refuses non-direct sources without Tor); rendering is unavailable.
+        handler = "monitor.transport.handler.TorDownloadHandler"
+        settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"),
+                                           "http": handler, "https": handler}, "cmdline")
+    if overrides:
+        settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+class JsonLinesPipeline:
+    """Writes each raw post as one JSON line to the crawl command's ``--out`` stream."""
+
+    def __init__(self, out: IO[str] | None):
+        self.out = out
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
+        return cls(crawler.settings.get("BAZAARWATCH_OUT"))
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if self.out is not None and isinstance(item, RawPost):
+            self.out.write(json.dumps(item.to_json(), ensure_ascii=False) + "\n")
+            self.out.flush()
+        return item
+
+
+async def crawl_source(config: Config, source: SourceConfig, *, out: IO[str] | None = None,
+                       overrides: dict[str, Any] | None = None,
+                       on_item: Callable[[RawPost], None] | None = None) -> CrawlReport:
+    """Crawl `source` once, in the running asyncio reactor.
+
+    Raises BazaarwatchError (StateError, LoginFailed for an unreadable cookies file, or for an
+    unknown engine)."""
+    spidercls = ENGINES.get(source.engine)
+    if spidercls is None:
+        raise BazaarwatchError(f"{source.id}: no spider for engine {source.engine!r}")
+    conn = await asyncio.to_thread(db.connect, config.monitor.state_dir)
+    try:
+        known = await asyncio.to_thread(threads.load, conn, source.id)
+        book = CrawlBook(source_id=source.id, known=known, backfill_pages=source.backfill_pages,
+                         overlap_s=source.overlap_s)
+        login = LoginSpec.from_config(source.login)
+        settings = crawl_settings(config, source, book=book, login=login, out=out,
+                                  overrides=overrides)
+        crawler = Crawler(spidercls, settings)
+        reason: list[str] = []
+
+        def closed(spider: Spider, reason_: str = "finished", **_: Any) -> None:
+            reason.append(reason_)
+
+        def scraped(item: Any, **_: Any) -> None:
+            if on_item is not None and isinstance(item, RawPost):
+                on_item(item)
+
+        crawler.signals.connect(lambda **kw: closed(kw["spider"], kw.get("reason", "finished")),
+                                signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
+        logger.info("%s: crawl starts (%s, %d boards, %d threads known)", source.id,
+                    source.engine, len(source.boards), len(known.threads))
+        await AsyncCrawlerRunner(settings).crawl(crawler, **spider_args(source))
+        report = _report(source.id, reason[0] if reason else "cancelled", crawler, book)
+        await asyncio.to_thread(_record, conn, report, book)
+    finally:
+        conn.close()
+    log = logger.info if report.ok else logger.error
+    log("%s", report.line())
+    return report
+
+
+def run_once(config: Config, source: SourceConfig, *, out: IO[str] | None = None,
+             overrides: dict[str, Any] | None = None) -> CrawlReport:
+    """Start the asyncio reactor, crawl `source` once, stop. For the command line: a process can
+    run the reactor only once."""
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+
+    result: list[CrawlReport | BaseException] = []
+
+    def done(value: Any) -> None:
+        result.append(value.value if hasattr(value, "value") else value)
+        reactor.stop()  # type: ignore[attr-defined]
+
+    d = Deferred.fromFuture(asyncio.ensure_future(
+        crawl_source(config, source, out=out, overrides=overrides)))
+    d.addBoth(done)
+    reactor.run()  # type: ignore[attr-defined]
+    if not result:
+        raise BazaarwatchError(f"{source.id}: the crawl did not finish")
+    if isinstance(result[0], BaseException):
+        raise result[0]
+    return result[0]
+
+
+def _report(source_id: str, reason: str, crawler: Crawler, book: CrawlBook) -> CrawlReport:
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    errors = sum(v for k, v in stats.items() if isinstance(v, int) and (
+        k.startswith("downloader/exception_type_count/") or k == "log_count/ERROR"
+        or k == "httperror/response_ignored_count" or k == "spider_exceptions"))
+    return CrawlReport(
+        source_id=source_id, reason=reason,
+        detail=stats.get("bazaarwatch/stopped_detail"),
+        pages=int(stats.get("response_received_count", 0)),
+        threads_new=book.counts["new"], threads_changed=book.counts["changed"],
+        threads_unchanged=book.counts["unchanged"],
+        items=int(stats.get("item_scraped_count", 0)), errors=errors,
+        started_at=book.started_at, finished_at=datetime.now(UTC))
+
+
+def _record(conn: Any, report: CrawlReport, book: CrawlBook) -> None:
+    # Boards count as read only when the crawl ran to its end; fetched threads always count.
+    boards = book.boards_read if report.ok else {}
+    threads.save(conn, report.source_id, list(book.fetched.values()), boards)
+    if report.ok:
+        sessions.set_status(conn, report.source_id, "ok")
+    elif report.reason in STOP_REASONS:
+        sessions.set_status(conn, report.source_id, report.reason, report.detail)
+
+
+def print_progress(report: CrawlReport, stream: IO[str] = sys.stderr) -> None:
+    print(report.line(), file=stream)
+
+
+def source_by_id(config: Config, source_id: str) -> SourceConfig:
+    for s in config.sources:
+        if s.id == source_id:
+            return s
+    known = ", ".join(s.id for s in config.sources) or "none"
+    raise BazaarwatchError(f"no source {source_id!r} in {config.directory} (known: {known})")
+
+
+def write_out_path(path: Path | None) -> IO[str] | None:
+    if path is None:
+        return None
+    if str(path) == "-":
+        return sys.stdout
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("a", encoding="utf-8")

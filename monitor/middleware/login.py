@@ -1,0 +1,146 @@
+"""Logging in, and logging in again when a session ends mid-crawl.
+
+A page the spider recognises as "login required" or "logged out" makes this middleware log in
+(fetch the login page, post the form with its CSRF token) and fetch the page again. If the login
+is refused, or the page still says "logged out" right after a fresh login, the source is stopped
+with reason ``login_failed`` (log line, stats, crawl report -> state store): a source that cannot
+log in is never reported as a source with no new posts. Imported cookies (browser export) are
+handed to Scrapy's cookie jar with the first request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import FormRequest, Response, TextResponse
+
+from monitor.login import LoginSpec
+from monitor.middleware.common import (
+    META_LOGIN_STEP,
+    add_cookies,
+    page_kind,
+    source_id,
+    stop_source,
+)
+from spiders.base import META_PAGE_KIND
+from spiders.pages import PageKind, has_password_form, page_text
+
+logger = logging.getLogger(__name__)
+
+META_GENERATION = "bazaarwatch_login_generation"
+META_RETRIED = "bazaarwatch_login_retried"
+_FAILED_PHRASES = ("invalid username", "invalid password", "incorrect password",
+                   "invalid login", "wrong password", "password is incorrect",
+                   "username/password combination")
+
+
+class LoginMiddleware:
+    def __init__(self, crawler: Crawler, login: LoginSpec, max_logins: int):
+        self.crawler = crawler
+        self.login = login
+        self.max_logins = max_logins
+        self.generation = 0  # how many successful logins so far
+        self.attempts = 0
+        self.failed = False
+        self._lock = asyncio.Lock()
+        self._cookies_sent = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LoginMiddleware:
+        login = crawler.settings.get("BAZAARWATCH_LOGIN") or LoginSpec()
+        mw = cls(crawler, login, crawler.settings.getint("BAZAARWATCH_LOGIN_MAX_PER_CRAWL", 3))
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        return mw
+
+    def spider_opened(self, spider: Spider) -> None:
+        if self.login.kind != "none":
+            logger.info("%s: login by %s", source_id(spider), self.login.kind)
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        request.meta.setdefault(META_GENERATION, self.generation)
+        if self.login.cookies and not self._cookies_sent:
+            # Runs before CookiesMiddleware, which puts these into its jar for every later request.
+            self._cookies_sent = True
+            request.cookies = add_cookies(request.cookies, self.login.cookies)
+
+    async def process_response(self, request: Request, response: Response,
+                               spider: Spider) -> Request | Response:
+        if request.meta.get(META_LOGIN_STEP):
+            return response
+        kind = page_kind(spider, response)
+        if kind not in (PageKind.LOGIN_REQUIRED, PageKind.LOGGED_OUT):
+            return response
+        sid = source_id(spider)
+        if self.failed:
+            raise IgnoreRequest(f"{sid}: login failed earlier")
+        self.crawler.stats.inc_value(f"bazaarwatch/login/{kind.value}")
+        logger.info("%s: %s on %s", sid, kind.value.replace("_", " "), response.url)
+        if request.meta.get(META_RETRIED):
+            self._fail(sid, f"{response.url} still says {kind.value} right after logging in")
+        if not self.login.can_log_in:
+            why = ("the imported cookies were not accepted (expired?)"
+                   if self.login.kind == "cookies" else "the source has no login configured")
+            self._fail(sid, f"{response.url} needs a login and {why}")
+        async with self._lock:
+            if request.meta.get(META_GENERATION, 0) == self.generation:
+                await self._log_in(spider)
+        retry = request.replace(dont_filter=True)
+        retry.meta[META_RETRIED] = True
+        retry.meta[META_GENERATION] = self.generation
+        retry.meta.pop(META_PAGE_KIND, None)
+        return retry
+
+    async def _log_in(self, spider: Spider) -> None:
+        sid = source_id(spider)
+        if self.attempts >= self.max_logins:
+            self._fail(sid, f"session ended {self.attempts} times in one crawl")
+        self.attempts += 1
+        login_url = getattr(spider, "login_url", None)
+        if not login_url:
+            self._fail(sid, "the spider knows no login page")
+        page = await self._fetch(Request(login_url, dont_filter=True))
+        form = spider.login_form(page)  # type: ignore[attr-defined]
+        if form is None:
+            self._fail(sid, f"no login form on {page.url} (HTTP {page.status})")
+        assert self.login.username is not None and self.login.password is not None
+        data = {**form.fields, form.username_field: self.login.username.reveal(),
+                form.password_field: self.login.password.reveal()}
+        result = await self._fetch(FormRequest(form.action, formdata=data, dont_filter=True))
+        problem = self._login_problem(spider, result)
+        if problem:
+            self._fail(sid, f"login refused: {problem}")
+        self.generation += 1
+        self.crawler.stats.inc_value("bazaarwatch/login/ok")
+        logger.info("%s: logged in (login %d of this crawl)", sid, self.attempts)
+
+    async def _fetch(self, request: Request) -> Response:
+        request.meta[META_LOGIN_STEP] = True
+        assert self.crawler.engine is not None
+        return await self.crawler.engine.download_async(request)
+
+    def _login_problem(self, spider: Spider, response: Response) -> str | None:
+        if response.status >= 400:
+            return f"HTTP {response.status} from {response.url}"
+        text = page_text(response)
+        said = next((p for p in _FAILED_PHRASES if p in text), None)
+        if said:
+            return f"the forum says {said!r}"
+        judge = getattr(spider, "is_logged_in", None)
+        logged = judge(response) if judge and isinstance(response, TextResponse) else None
+        if logged is False:
+            return f"{response.url} is still a guest page"
+        if logged is None and has_password_form(response):
+            return f"{response.url} still shows the login form"
+        return None
+
+    def _fail(self, sid: str, detail: str) -> None:
+        self.failed = True
+        logger.error("%s: login_failed: %s", sid, detail)
+        self.crawler.stats.set_value("bazaarwatch/login_failed", 1)
+        stop_source(self.crawler, "login_failed", detail)
+        raise IgnoreRequest(f"{sid}: login_failed: {detail}")
+

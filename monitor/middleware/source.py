@@ -1,0 +1,14 @@
+"""Stamps every request with its source id (meta ``bazaarwatch_source``), which the transport
+uses to pick the source's route and SOCKS credentials (its own Tor circuits)."""
+
+from __future__ import annotations
+
+from scrapy import Request, Spider
+
+from monitor.middleware.common import source_id
+from monitor.transport import META_SOURCE
+
+
+class SourceMetaMiddleware:
+    def process_request(self, request: Request, spider: Spider) -> None:
+        request.meta.setdefault(META_SOURCE, source_id(spider))
