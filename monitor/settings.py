@@ -33,3 +33,35 @@ PLAYWRIGHT_MAX_CONTEXTS = 8
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 USER_AGENT = None  # Tor Browser's, from the impersonation; a Scrapy UA would stand out
+
+# -- spiders and middleware: parsing, logins, politeness, incremental crawling ------------------
+# Spiders only parse (spiders/); what to do about a special page is middleware (monitor/middleware).
+# process_response runs from high numbers to low: ban, rate limit, challenge, then login all see
+# the page after redirects and decompression (580-600) and before retries (550).
+BAZAARWATCH_BACKOFF_BASE_S = 5.0  # first wait on a 429 without Retry-After; doubles per refusal
+BAZAARWATCH_BACKOFF_MAX_S = 300.0  # longest single wait, whatever Retry-After says
+BAZAARWATCH_BACKOFF_MAX_TRIES = 5  # refusals of one page before the source stops (rate_limited)
+BAZAARWATCH_CRAWL_BOOK = None  # monitor.middleware.incremental.CrawlBook, set per crawl
+BAZAARWATCH_LOGIN = None  # monitor.login.LoginSpec, set per crawl
+BAZAARWATCH_LOGIN_MAX_PER_CRAWL = 3  # logins in one crawl before the session is called broken
+BAZAARWATCH_MAX_PAGES = 0  # pages per crawl (0: no budget); set per crawl from max_pages
+BAZAARWATCH_RENDER = "false"  # the source's render: false | challenge | always
+CONCURRENT_REQUESTS_PER_DOMAIN = 1  # per source, from its YAML `concurrency`
+COOKIES_ENABLED = True
+DOWNLOADER_MIDDLEWARES = {
+    "monitor.middleware.source.SourceMetaMiddleware": 40,
+    "monitor.middleware.budget.PageBudgetMiddleware": 45,
+    "monitor.middleware.login.LoginMiddleware": 560,
+    "monitor.middleware.challenge.ChallengeMiddleware": 565,
+    "monitor.middleware.ratelimit.RateLimitMiddleware": 570,
+    "monitor.middleware.ban.BanMiddleware": 575,
+}
+DOWNLOAD_DELAY = 5.0  # s between requests of a source, from its YAML `download_delay_s`
+RANDOMIZE_DOWNLOAD_DELAY = True  # 0.5x-1.5x the delay: no fixed rhythm for a forum to spot
+RETRY_HTTP_CODES = [408, 500, 502, 503, 504, 522, 524]  # 429 is RateLimitMiddleware's
+ROBOTSTXT_OBEY = False
+SPIDER_MIDDLEWARES = {
+    "monitor.middleware.incremental.IncrementalMiddleware": 950,
+}
+SPIDER_MODULES = ["spiders"]
+TELNETCONSOLE_ENABLED = False
