@@ -120,7 +120,7 @@ BASE = bpjs_listing(records=Records(claimed=200_000_000, sample=1_000_000),
      ("claimed records 200 million → 279 million",)),
     ({"records": Records(claimed=100_000_000)}, ()),  # fewer claimed is not news
     ({"records": Records(claimed=200_000_000, sample=2_000_000)}, ()),
-    ({"samples": BASE.samples + (SampleLink("https://bayfiles.com/x", "bayfiles.com"),)},
+    ({"samples": (*BASE.samples, SampleLink("https://bayfiles.com/x", "bayfiles.com"))},
      ("new sample link on bayfiles.com",)),
     ({"samples": ()}, ()),  # a removed link is not news
     ({"price": Price(0.15, "BTC", 5_400.0)},
