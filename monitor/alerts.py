@@ -318,6 +318,13 @@ class AlertSender:
             await asyncio.to_thread(outbox.mark_indexed, self.conn, row.id)
 
 
+def webhooks_from_config(config: Any) -> tuple[dict[str, str], str | None]:
+    """(rule id -> webhook URL for rules with their own, the default webhook) from a Config."""
+    rules = {r.id: r.webhook.reveal() for r in config.watchlists.rules if r.webhook}
+    default = config.monitor.slack.webhook
+    return rules, default.reveal() if default else None
+
+
 def _drop_empty(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _drop_empty(v) for k, v in value.items() if v is not None and v != []}

@@ -189,7 +189,7 @@ def render(alert: Alert, *, kibana_url: str | None = None) -> dict[str, Any]:
                                     "text": fit(f"{mark} {escape(title)}".strip(), HEADER_MAX)}},
         _context(f"{kind} listing · rule *{escape(alert.rule_id)}* · severity"
                  f" *{escape(alert.severity)}*" + (
-                     f" · #{escape(alert.channel)}" if alert.channel else "")),
+                     f" · #{escape(alert.channel.lstrip('#'))}" if alert.channel else "")),
     ]
     if alert.changes:
         changed = "\n".join(f"• {escape(c)}" for c in alert.changes)

@@ -14,6 +14,8 @@ COMMAND_MODULES = (
     "monitor.cli.check",
     "monitor.cli.es",
     "monitor.cli.crawl",
+    "monitor.cli.alerts",
+    "monitor.cli.lab",
 )
 
 
