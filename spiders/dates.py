@@ -75,7 +75,7 @@ def parse_iso(value: str | None) -> datetime | None:
         dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def parse_epoch(value: str | None) -> datetime | None:

@@ -13,6 +13,8 @@ _BLOCK_TAGS = frozenset({
     "section", "table", "tr", "ul",
 })  # fmt: skip
 _DROP_TAGS = ("script", "style", "noscript", "template")
+_SOFT = "\x01"
+_BREAKS_RE = re.compile(r"[\x01\n \t]*\x01[\x01\n \t]*")
 _SHORT_RE = re.compile(r"^\s*([\d.,\s]+?)\s*([kKmMbB]|тыс\.?|млн)?\s*$")
 _SHORT_MULT = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000, "тыс": 1_000, "тыс.": 1_000,
                "млн": 1_000_000}
@@ -31,7 +33,9 @@ def html_to_text(html: str) -> str:
         bad.drop_tree()
     parts: list[str] = []
     _walk(root, parts)
-    lines = [" ".join(line.split()) for line in "".join(parts).split("\n")]
+    # Block edges (soft breaks) merge with each other and with <br>s (hard breaks) around them.
+    joined = _BREAKS_RE.sub(lambda m: "\n" * max(1, m.group().count("\n")), "".join(parts))
+    lines = [" ".join(line.split()) for line in joined.split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
@@ -41,17 +45,25 @@ def html_to_text(html: str) -> str:
 
 def _walk(el: etree._Element, parts: list[str]) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
+    if tag.lower() == "br":
+        parts.append("\n")
+        return
     block = tag.lower() in _BLOCK_TAGS
     if block:
-        parts.append("\n")
+        parts.append(_SOFT)
     if el.text and tag:
-        parts.append(el.text)
+        parts.append(_flat(el.text))
     for child in el:
         _walk(child, parts)
         if child.tail:
-            parts.append(child.tail)
+            parts.append(_flat(child.tail))
     if block:
-        parts.append("\n")
+        parts.append(_SOFT)
+
+
+def _flat(text: str) -> str:
+    # Line breaks in HTML source are only spaces; lines come from <br> and block elements.
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 def parse_count(text: str | None) -> int | None:
