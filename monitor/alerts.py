@@ -11,6 +11,7 @@ outbox holds; after a crash, the next start sends it (see monitor.state.outbox).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -158,6 +159,18 @@ class Alerter:
             raise StateError(f"{listing.source.id}: cannot queue alerts for {listing.id}: {e}"
                              ) from e
 
+    def hook(self, conn: sqlite3.Connection, obs: Any) -> Any:
+        """The state step's hook (monitor.state.listings.ListingStore): for a new or changed
+        listing, fill `rules_matched` and queue its alerts in the store's transaction. Wake the
+        sender once `record()` returned (committed) when `obs.listing.rules_matched` is set."""
+        if obs.status not in ("new", "changed"):
+            return None
+        matches = self.rules.evaluate(obs.listing)
+        listing = dataclasses.replace(obs.listing,
+                                      rules_matched=tuple(m.rule_id for m in matches))
+        self.process(conn, listing, matches)
+        return dataclasses.replace(obs, listing=listing)
+
     def _queue(self, conn: sqlite3.Connection, listing: Listing,
                matches: Sequence[RuleMatch]) -> list[Alert]:
         seller = _seller_key(listing)
@@ -228,28 +241,48 @@ class AlertSender:
         self.index = index
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def recover(self) -> int:
         """At start: alerts a crash left half-sent are pending again."""
         return await asyncio.to_thread(outbox.recover, self.conn)
 
     def wake(self) -> None:
-        """Ask `run()` to drain now (call after the state transaction commits)."""
-        self._wake.set()
+        """Ask `run()` to drain now: call it after the state transaction committed (an alert
+        queued in a transaction not yet committed waits for the next wake). Any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self._wake.set()
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def run(self, stop: asyncio.Event, *, idle_s: float = 30.0) -> None:
         """Drain whenever woken (or every `idle_s`), until `stop` is set; then drain once more."""
+        self._loop = asyncio.get_running_loop()
         await self.recover()
         while not stop.is_set():
-            await self.drain()
+            self._wake.clear()  # before draining: a wake during the drain is not lost
+            try:
+                await self.drain()
+            except Exception:  # a notification never crashes the crawl
+                log.exception("alert outbox: drain failed; trying again later")
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait({waiter, stopper}, timeout=idle_s,
                                return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
-            self._wake.clear()
-        await self.drain()
+        try:
+            await self.drain()
+        except Exception:
+            log.exception("alert outbox: last drain failed; the outbox keeps the alerts")
 
     async def drain(self) -> DrainResult:
         """Send every pending alert once (with the notifier's retries); never raises for a
@@ -260,10 +293,14 @@ class AlertSender:
                 batch = await asyncio.to_thread(outbox.claim, self.conn)
                 if not batch:
                     break
-                for row in batch:
+                for i, row in enumerate(batch):
+                    if result.retry:  # Slack is unwell: the rest waits for the next drain
+                        await asyncio.to_thread(outbox.release, self.conn,
+                                                [r.id for r in batch[i:]])
+                        break
                     await self._send(row, result)
                 if result.retry:
-                    break  # Slack is unwell: leave the rest for the next drain
+                    break
             await self._index_backlog()
         return result
 

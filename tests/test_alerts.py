@@ -22,7 +22,7 @@ from monitor.errors import ElasticsearchUnavailable
 from monitor.es.client import make_async_client
 from monitor.es.setup import alias_name
 from monitor.lab.slack import SlackReceiver
-from monitor.models import Listing, Price, Records, SampleLink, Seller
+from monitor.models import Listing, Price, Records, SampleLink, Seller, Victim
 from monitor.rules import RuleSet
 from monitor.slack import SlackNotifier
 from monitor.state import db, outbox
@@ -282,3 +282,65 @@ def test_sent_alerts_are_indexed_into_alerts(tmp_path: Path, slack_receiver: Sla
     assert doc["records"] == {"claimed": 279_000_000, "sample": 1_000_000}
     assert doc["delivery"] == {"status": "sent", "attempts": 1, "http_status": 200}
     assert doc["listing"]["@timestamp"] == "2021-05-12T08:30:00+00:00"
+
+
+@dataclasses.dataclass(frozen=True)
+class Observation:
+    """The shape monitor.state.listings hands its hooks: status and the placed listing."""
+
+    status: str
+    listing: Listing
+
+
+def test_state_hook_fills_rules_matched_and_wakes_the_running_sender(
+        tmp_path: Path, slack_receiver: SlackReceiver) -> None:
+    slack_receiver.reset()
+    alerter = Alerter(RULES)
+
+    def state_step(obs: Observation) -> Observation:
+        conn = db.connect(tmp_path)  # the state step's own thread and connection
+        conn.execute("BEGIN IMMEDIATE")
+        placed = alerter.hook(conn, obs) or obs
+        conn.execute("COMMIT")
+        conn.close()
+        return placed
+
+    async def go() -> list[Observation]:
+        async with SlackNotifier(backoff_s=0.01) as notifier:
+            sender = AlertSender(db.connect(tmp_path), notifier,
+                                 default_webhook=slack_receiver.webhook_url())
+            stop = asyncio.Event()
+            task = asyncio.create_task(sender.run(stop, idle_s=3600))
+            await asyncio.sleep(0.05)
+            placed = []
+            for obs in (Observation("new", bpjs_listing()),
+                        Observation("unchanged", bpjs_listing()),
+                        Observation("new", dataclasses.replace(bpjs_listing(), id="other",
+                                                               title="x", body="y",
+                                                               victim=Victim()))):
+                placed.append(await asyncio.to_thread(state_step, obs))
+                sender.wake()
+            for _ in range(3000):  # up to a minute; a missed wake would wait an hour
+                if slack_receiver.messages():
+                    break
+                await asyncio.sleep(0.02)
+            stop.set()
+            await task
+            return placed
+
+    placed = asyncio.run(go())
+    assert [p.listing.rules_matched for p in placed] == [("bpjs",), (), ()]
+    assert len(slack_receiver.messages()) == 1
+
+
+def test_after_a_transient_failure_the_rest_waits(tmp_path: Path,
+                                                   slack_receiver: SlackReceiver) -> None:
+    slack_receiver.reset()
+    conn = db.connect(tmp_path)
+    for i in range(3):
+        step(conn, Alerter(RULES), dataclasses.replace(bpjs_listing(), id=f"l{i}"))
+    slack_receiver.fail_next(1, 500)
+    assert drain(tmp_path, slack_receiver.webhook_url(), max_attempts=1) == (0, 0, 1)
+    assert len(slack_receiver.requests()) == 1
+    assert [r.status for r in outbox.rows(conn)] == ["pending"] * 3
+    assert drain(tmp_path, slack_receiver.webhook_url()) == (3, 0, 0)

@@ -139,6 +139,12 @@ def claim(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxRow]:
     return claimed
 
 
+def release(conn: sqlite3.Connection, alert_ids: list[str]) -> None:
+    """Claimed alerts that were not tried go back to pending."""
+    conn.executemany("UPDATE alert_outbox SET status = ? WHERE id = ? AND status = ?",
+                     [(PENDING, i, SENDING) for i in alert_ids])
+
+
 def finish(conn: sqlite3.Connection, alert_id: str, *, status: str, attempts: int,
            http_status: int | None = None, error: str | None = None) -> None:
     """Record the outcome of a send: SENT, FAILED (permanent) or PENDING (try again later)."""
