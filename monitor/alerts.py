@@ -22,7 +22,14 @@ from monitor.errors import ElasticsearchUnavailable, StateError
 from monitor.fold import fold
 from monitor.models import Listing
 from monitor.rules import Hit, RuleMatch, RuleSet
-from monitor.slack import SlackDeliveryError, SlackNotifier, describe_price, number_words, render
+from monitor.slack import (
+    SlackDeliveryError,
+    SlackNotifier,
+    describe_price,
+    escape,
+    number_words,
+    render,
+)
 from monitor.state import outbox
 
 log = logging.getLogger(__name__)
@@ -189,7 +196,7 @@ class Alerter:
                           rule_id=match.rule_id, severity=match.severity,
                           channel=match.channel, listing=listing, hits=match.hits,
                           changes=changes, seller_prior=prior)
-            payload = render(alert, kibana_url=self.kibana_url)
+            payload = self._render(alert)
             if outbox.add(conn, alert_id=alert.id, rule_id=alert.rule_id,
                           listing_id=listing.id, listing_version=listing.version,
                           kind=alert.kind, alert=alert.to_json(), payload=payload,
@@ -198,6 +205,22 @@ class Alerter:
                          ": " + "; ".join(changes) if changes else "")
                 queued.append(alert)
         return queued
+
+
+    def _render(self, alert: Alert) -> dict[str, Any]:
+        try:
+            return render(alert, kibana_url=self.kibana_url)
+        except Exception:  # a rendering bug must not lose the alert nor the listing's state
+            log.exception("%s: alert %s: message rendering failed; sending the short form",
+                          alert.listing.source.id, alert.id)
+            return {"text": f"Listing {escape(alert.listing.id)} matched rule "
+                            f"{escape(alert.rule_id)} (message rendering failed; see the log)"}
+
+
+def alerter_from_config(config: Any) -> Alerter:
+    """The Alerter for a loaded Config (rules compiled once here)."""
+    return Alerter(RuleSet.compile(config.watchlists.rules),
+                   kibana_url=config.monitor.slack.kibana_url)
 
 
 class AlertIndex(Protocol):
@@ -353,6 +376,13 @@ class AlertSender:
                 log.warning("alert %s not indexed yet (kept for later): %s", row.id, e)
                 return
             await asyncio.to_thread(outbox.mark_indexed, self.conn, row.id)
+
+
+def sender_from_config(config: Any, conn: sqlite3.Connection, notifier: SlackNotifier,
+                       index: AlertIndex | None = None) -> AlertSender:
+    """The AlertSender for a loaded Config, on its own connection to the state store."""
+    webhooks, default = webhooks_from_config(config)
+    return AlertSender(conn, notifier, webhooks=webhooks, default_webhook=default, index=index)
 
 
 def webhooks_from_config(config: Any) -> tuple[dict[str, str], str | None]:

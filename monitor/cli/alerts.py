@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.alerts import Alert, AlertSender, webhooks_from_config
+from monitor.alerts import Alert, sender_from_config
 from monitor.cli.check import add_config_dir
 from monitor.config import load_config
 from monitor.errors import BazaarwatchError
@@ -139,11 +139,10 @@ def run_resend(args: argparse.Namespace) -> int:
     conn.execute("BEGIN IMMEDIATE")
     requeued = outbox.requeue_failed(conn, since.isoformat(), args.rule)
     conn.execute("COMMIT")
-    webhooks, default = webhooks_from_config(config)
 
     async def send() -> Any:
         async with SlackNotifier() as notifier:
-            sender = AlertSender(conn, notifier, webhooks=webhooks, default_webhook=default)
+            sender = sender_from_config(config, conn, notifier)
             await sender.recover()
             return await sender.drain()
 
