@@ -1,0 +1,430 @@
+"""The lab's private Tor network on loopback: 4 directory authorities that are also the relays
+(guard, HSDir), one onion-service tor and one client tor, all in TestingTorNetwork mode.
+
+    net = TorNetwork(Path("state/lab/tor")).start()
+    address = net.add_onion(8080)          # "<56 chars>.onion", answering through the client
+    ... socks5h://127.0.0.1:{net.socks_port} ...
+    net.stop(remove_state=True)
+
+It starts in two phases: the authorities first; the service and the client once every
+authority serves a consensus that lists every relay as Running (a relay that joins late makes
+onion fetches stall, see ../shared/notes/tor-private-network.md). Its state directory holds one
+folder per tor and `network.json` (ports, pids, onions), so another process (`bazaarwatch lab
+tor down`) can find and stop what `up` started."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import stem
+from stem.control import Controller
+
+from monitor.errors import TorError, TransportError
+from monitor.lab import tornet_torrc as torrc
+from monitor.lab.tornet_socks import socks5_connect
+from monitor.tor import (
+    TorrcValue,
+    connect_control,
+    free_ports,
+    pid_alive,
+    progress,
+    read_bootstrap,
+    render_torrc,
+    rss_mib,
+    tail,
+    terminate,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "network.json"
+PORT_ATTEMPTS = 3
+
+
+class PortTaken(TorError):
+    """A tor could not bind a port picked for it."""
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    name: str
+    role: str
+    pid: int | None
+    alive: bool
+    rss_mib: float
+
+
+@dataclass(frozen=True)
+class NetworkStatus:
+    state_dir: Path
+    nodes: tuple[NodeStatus, ...]
+    onions: dict[str, str]  # name -> address
+    socks_port: int
+    control_port: int
+    client_bootstrap: str | None
+
+    @property
+    def running(self) -> bool:
+        return bool(self.nodes) and all(n.alive for n in self.nodes)
+
+    @property
+    def rss_mib(self) -> float:
+        return sum(n.rss_mib for n in self.nodes)
+
+
+class TorNetwork:
+    """A private Tor network whose state lives in `state_dir`. Ports are free ports on
+    127.0.0.1 picked at start, or consecutive ones from `base_port`."""
+
+    def __init__(self, state_dir: Path, *, base_port: int | None = None,
+                 tor_binary: str = "tor", gencert_binary: str = "tor-gencert"):
+        self.state_dir = Path(state_dir)
+        self.base_port = base_port
+        self.tor_binary = tor_binary
+        self.gencert_binary = gencert_binary
+        self.nodes: list[torrc.Node] = []
+        self.onions: dict[str, dict] = {}
+        self._popens: dict[int, subprocess.Popen] = {}
+        self.started_at = 0.0
+
+    # -- state --
+
+    @classmethod
+    def load(cls, state_dir: Path) -> TorNetwork:
+        """The network recorded in `state_dir` by an earlier start() (perhaps in another
+        process). Raises TorError when there is none."""
+        net = cls(state_dir)
+        try:
+            data = json.loads((net.state_dir / STATE_FILE).read_text())
+        except (OSError, ValueError) as e:
+            raise TorError(f"no lab Tor network recorded in {net.state_dir}: {e}") from e
+        net.nodes = [torrc.Node.from_json(n) for n in data["nodes"]]
+        net.onions = data.get("onions", {})
+        return net
+
+    def _save(self) -> None:
+        data = {"nodes": [n.to_json() for n in self.nodes], "onions": self.onions}
+        tmp = self.state_dir / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(self.state_dir / STATE_FILE)
+
+    def _node(self, role: str) -> torrc.Node:
+        for n in self.nodes:
+            if n.role == role:
+                return n
+        raise TorError("the lab Tor network is not set up (start it first)")
+
+    @property
+    def authorities(self) -> list[torrc.Node]:
+        return [n for n in self.nodes if n.role == "authority"]
+
+    @property
+    def socks_port(self) -> int:
+        """The client's SocksPort (IsolateSOCKSAuth)."""
+        return self._node("client").socks_port
+
+    @property
+    def control_port(self) -> int:
+        """The client's ControlPort (cookie authentication)."""
+        return self._node("client").control_port
+
+    @property
+    def control_cookie_path(self) -> Path:
+        return self._node("client").cookie_path
+
+    @property
+    def service_control_port(self) -> int:
+        return self._node("service").control_port
+
+    # -- start and stop --
+
+    def _plan(self) -> None:
+        """Fresh node folders, ports and authority keys."""
+        if self.state_dir.exists():
+            shutil.rmtree(self.state_dir)
+        self.state_dir.mkdir(parents=True, mode=0o700)
+        count = 3 * torrc.AUTHORITIES + 3
+        ports = iter(free_ports(count) if self.base_port is None
+                     else range(self.base_port, self.base_port + count))
+        self.nodes = []
+        for i in range(torrc.AUTHORITIES):
+            node = torrc.Node(f"auth{i}", "authority", self.state_dir / f"auth{i}",
+                              control_port=next(ports), or_port=next(ports), dir_port=next(ports))
+            torrc.make_authority_keys(node, tor_binary=self.tor_binary,
+                                      gencert_binary=self.gencert_binary)
+            self.nodes.append(node)
+        self.nodes.append(torrc.Node("service", "service", self.state_dir / "service",
+                                     control_port=next(ports)))
+        self.nodes.append(torrc.Node("client", "client", self.state_dir / "client",
+                                     control_port=next(ports), socks_port=next(ports)))
+        self.onions = {}
+
+    def start(self, timeout: float = 180.0, *, detach: bool = False) -> TorNetwork:
+        """Generate everything afresh and start all 6 tor processes; return once the client has
+        bootstrapped. Without `detach`, each tor exits by itself when this process dies; with
+        it (the CLI's `up`), they outlive it. Raises TorError (stopping what it started)."""
+        for tool in (self.tor_binary, self.gencert_binary):
+            if shutil.which(tool) is None:
+                raise TorError(f"{tool} not found: {torrc.INSTALL_HINT}")
+        if (self.state_dir / STATE_FILE).exists() and self.load(self.state_dir).status().running:
+            raise TorError(f"a lab Tor network is already running in {self.state_dir}")
+        deadline = time.monotonic() + timeout
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                return self._start(deadline, None if detach else os.getpid())
+            except PortTaken as e:
+                # a free port picked here was taken by someone else before tor bound it
+                log.warning("tornet: %s; retrying with other ports (attempt %d)", e, attempt)
+                if attempt == PORT_ATTEMPTS or self.base_port is not None:
+                    raise TorError(str(e)) from e
+        raise AssertionError("unreachable")
+
+    def _start(self, deadline: float, owner: int | None) -> TorNetwork:
+        try:
+            progress(log, "tornet: generating keys and torrcs in %s", self.state_dir)
+            self._plan()
+            self.started_at = time.monotonic()
+            progress(log, "tornet: phase 1: starting %d directory authorities", len(self.nodes) - 2)
+            for node in self.authorities:
+                self._spawn(node, owner)
+            self._wait_consensus(deadline)
+            progress(log, "tornet: phase 2: starting the onion-service tor and the client tor")
+            for node in self.nodes[-2:]:
+                self._spawn(node, owner)
+            for node in self.nodes[-2:]:
+                self._wait_bootstrap(node, deadline)
+        except BaseException:
+            self.stop()
+            raise
+        progress(log, "tornet: up in %.1f s: SocksPort %d, ControlPort %d",
+                 time.monotonic() - self.started_at, self.socks_port, self.control_port)
+        return self
+
+    def _spawn(self, node: torrc.Node, owner: int | None) -> None:
+        node.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        node.torrc_path.write_text(render_torrc(torrc.node_torrc(node, self.authorities, owner)))
+        (node.dir / "empty.torrc").touch()
+        with (node.dir / "tor.out").open("wb") as out:
+            try:
+                popen = subprocess.Popen(
+                    [self.tor_binary, "--defaults-torrc", str(node.dir / "empty.torrc"),
+                     "-f", str(node.torrc_path)], stdin=subprocess.DEVNULL, stdout=out,
+                    stderr=subprocess.STDOUT, start_new_session=True)
+            except OSError as e:
+                raise TorError(f"cannot start tor for {node.name}: {e}") from e
+        node.pid = popen.pid
+        self._popens[popen.pid] = popen
+        self._save()
+        log.debug("tornet: %s started, pid %d", node.name, popen.pid)
+
+    def _check_alive(self, node: torrc.Node) -> None:
+        if not pid_alive(node.pid):
+            why = f"{tail(node.dir / 'tor.out', 3)} {tail(node.log_path, 3)}"
+            error = PortTaken if "Failed to bind" in why else TorError
+            raise error(f"tor {node.name} (pid {node.pid}) exited: {why}")
+
+    def _wait_consensus(self, deadline: float) -> None:
+        """Until every authority serves a consensus listing every relay as Running."""
+        want = len(self.authorities)
+        counts: dict[str, int] = {}
+        last_report = None
+        while True:
+            for node in self.authorities:
+                self._check_alive(node)
+                counts[node.name] = _running_relays(node.dir_port)
+            if all(c >= want for c in counts.values()):
+                return
+            report = min(counts.values())
+            if report != last_report:
+                last_report = report
+                progress(log, "tornet: consensus lists %d of %d relays", report, want)
+            if time.monotonic() > deadline:
+                raise TorError(f"lab Tor network: no full consensus in time ({counts})")
+            time.sleep(0.5)
+
+    def _wait_bootstrap(self, node: torrc.Node, deadline: float) -> None:
+        controller = self._connect(node, deadline)
+        seen = -1
+        try:
+            while True:
+                self._check_alive(node)
+                phase = read_bootstrap(controller)
+                if phase.progress != seen:
+                    seen = phase.progress
+                    progress(log, "tornet: %s bootstrapped %s", node.name, phase)
+                if phase.done:
+                    return
+                if time.monotonic() > deadline:
+                    raise TorError(f"lab tor {node.name} bootstrap stalled at {phase}")
+                time.sleep(0.2)
+        except stem.ControllerError as e:
+            raise TorError(f"lab tor {node.name} stopped answering: {e}") from e
+        finally:
+            controller.close()
+
+    def _connect(self, node: torrc.Node, deadline: float) -> Controller:
+        while True:
+            self._check_alive(node)
+            try:
+                return connect_control("127.0.0.1", node.control_port,
+                                       cookie_path=node.cookie_path)
+            except TorError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.1)
+
+    def stop(self, *, remove_state: bool = False) -> None:
+        """Stop every tor this network started, by recorded pid (SIGTERM, then SIGKILL)."""
+        for node in reversed(self.nodes):
+            if node.pid and _is_our_tor(node):
+                terminate(node.pid, popen=self._popens.pop(node.pid, None))
+                log.debug("tornet: %s (pid %d) stopped", node.name, node.pid)
+            node.pid = None
+        if remove_state:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+        elif self.nodes and self.state_dir.exists():
+            self._save()
+
+    def __enter__(self) -> TorNetwork:
+        return self if self.nodes else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop(remove_state=True)
+
+    # -- onions --
+
+    def add_onion(self, local_port: int, *, name: str | None = None, virtual_port: int = 80,
+                  timeout: float = 120.0) -> str:
+        """Publish an onion service for 127.0.0.1:`local_port` on the service tor and return
+        its address ("<56 chars>.onion") once it answers through the client (so something must
+        listen on `local_port`). Raises TorError."""
+        target = f"127.0.0.1:{local_port}"
+        controller = connect_control("127.0.0.1", self.service_control_port,
+                                     cookie_path=self._node("service").cookie_path)
+        try:
+            # detached: the service outlives this control connection (the CLI exits after up).
+            # Not stem's await_publication: it misses v3 HS_DESC UPLOADED events (measured: it
+            # timed out while the onion already answered); wait_onion below is the real test.
+            response = controller.create_ephemeral_hidden_service(
+                {virtual_port: target}, key_type="NEW", key_content="ED25519-V3", detached=True)
+        except stem.ControllerError as e:
+            raise TorError(f"lab onion for {target} was not published: {e}") from e
+        finally:
+            controller.close()
+        address = f"{response.service_id}.onion"
+        self.onions[name or str(local_port)] = {"address": address, "port": local_port,
+                                               "virtual_port": virtual_port}
+        self._save()
+        progress(log, "tornet: onion %s -> %s published; waiting for it to answer",
+                 address, target)
+        self.wait_onion(address, virtual_port, timeout=timeout)
+        return address
+
+    def wait_onion(self, address: str, port: int = 80, timeout: float = 120.0) -> None:
+        """Block until a SOCKS CONNECT to `address:port` through the client succeeds (the
+        service reached its local port). Early attempts fail fast while the descriptor
+        spreads; they are retried. Raises TorError after `timeout`."""
+        deadline = time.monotonic() + timeout
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                socks5_connect(self.socks_port, address, port,
+                               timeout=max(1.0, min(60.0, deadline - time.monotonic()))).close()
+                log.info("tornet: onion %s:%d answers (attempt %d)", address, port, attempts)
+                return
+            except TransportError as e:
+                if time.monotonic() > deadline:
+                    raise TorError(f"onion {address}:{port} did not answer through the lab "
+                                   f"client within {timeout:.0f} s: {e}") from e
+                log.debug("tornet: onion %s not yet reachable: %s", address, e)
+            time.sleep(1.0)
+
+    # -- for other parts of the lab --
+
+    def controller(self) -> Controller:
+        """An authenticated stem Controller on the client tor; the caller closes it."""
+        client = self._node("client")
+        return connect_control("127.0.0.1", client.control_port, cookie_path=client.cookie_path)
+
+    def client_torrc_options(self) -> dict[str, TorrcValue]:
+        """torrc options that make another tor (a managed TorController) a client of this
+        network: TestingTorNetwork 1, the DirAuthority lines, ..."""
+        return torrc.client_options(self.authorities)
+
+    def status(self) -> NetworkStatus:
+        nodes = tuple(NodeStatus(n.name, n.role, n.pid, bool(n.pid) and _is_our_tor(n),
+                                 rss_mib(n.pid) if n.pid else 0.0) for n in self.nodes)
+        boot = None
+        if nodes and nodes[-1].alive:
+            try:
+                with self.controller() as c:
+                    boot = str(read_bootstrap(c))
+            except (TorError, stem.ControllerError) as e:
+                boot = f"unknown ({e})"
+        return NetworkStatus(self.state_dir, nodes,
+                             {k: v["address"] for k, v in self.onions.items()},
+                             self.socks_port if self.nodes else 0,
+                             self.control_port if self.nodes else 0, boot)
+
+    def memory_mib(self) -> float:
+        """Resident memory of all tor processes of the network, in MiB."""
+        return sum(rss_mib(n.pid) for n in self.nodes if n.pid)
+
+
+def _running_relays(dir_port: int) -> int:
+    """How many relays the consensus served at `dir_port` lists as Running (0 before any)."""
+    url = f"http://127.0.0.1:{dir_port}/tor/status-vote/current/consensus"
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            text = r.read().decode("ascii", "replace")
+    except (urllib.error.URLError, OSError):
+        return 0  # 404 until the first consensus exists; refused while starting
+    return sum(1 for line in text.splitlines()
+               if line.startswith("s ") and "Running" in line.split())
+
+
+def _is_our_tor(node: torrc.Node) -> bool:
+    """The recorded pid is still the tor started with this node's torrc (pids get reused)."""
+    try:
+        cmdline = Path(f"/proc/{node.pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return pid_alive(node.pid) and str(node.torrc_path).encode() in cmdline
+
+
+def measure_bootstrap(state_dir: Path | None = None, timeout: float = 300.0) -> dict[str, float]:
+    """Start a fresh network, serve a loopback HTTP page as an onion, and time from the first
+    tor process start to the first successful connection to the onion through the client.
+    Returns {"bootstrap_s": ..., "tor_rss_mib": ...}; stops the network and removes its state."""
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tmp = None
+    if state_dir is None:
+        tmp = tempfile.mkdtemp(prefix="tornet-measure-")
+        state_dir = Path(tmp) / "tor"
+    net = TorNetwork(state_dir)
+    try:
+        net.start(timeout)
+        net.add_onion(server.server_address[1], timeout=timeout)
+        seconds = time.monotonic() - net.started_at
+        return {"bootstrap_s": round(seconds, 2), "tor_rss_mib": round(net.memory_mib(), 1)}
+    finally:
+        net.stop(remove_state=True)
+        server.shutdown()
+        server.server_close()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
