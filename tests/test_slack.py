@@ -210,6 +210,17 @@ def test_hostile_titles_and_bodies_render_safely_within_limits(hostile: str) -> 
     ({"blocks": [{"type": "nonsense"}]}, "invalid_blocks"),
     ({"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": ""}}]},
      "invalid_blocks"),
+    ({"blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * 11}]},
+     "invalid_blocks"),
+    ({"blocks": [{"type": "context", "elements": [
+        {"type": "image", "image_url": "http://i/x.png", "alt_text": "x"},
+        {"type": "plain_text", "text": "x"}]}]}, None),
+    ({"blocks": [{"type": "actions", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": "x" * 76}}]}]},
+     "invalid_blocks"),
+    ({"blocks": [{"type": "actions", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": "Open"},
+         "url": "http://x/"}]}]}, None),
 ])  # fmt: skip
 def test_receiver_answers_like_slack(slack_receiver: SlackReceiver, payload: object,
                                      answer: str | None) -> None:

@@ -73,6 +73,20 @@ def _text_errors(obj: Any, where: str, limit: int, *, plain_only: bool = False) 
     return []
 
 
+def _element_errors(e: Any, where: str, block_kind: str) -> list[str]:
+    """A context element is a text object or an image; an actions element we check when it
+    is a button (text at most 75, url at most 3000)."""
+    kind = e.get("type") if isinstance(e, dict) else None
+    if block_kind == "context":
+        return [] if kind == "image" else _text_errors(e, where, 3000)
+    if kind != "button":
+        return []
+    errors = _text_errors(e.get("text"), f"{where}.text", 75, plain_only=True)
+    if len(str(e.get("url", ""))) > 3000:
+        errors.append(f"{where}.url: longer than 3000")
+    return errors
+
+
 def _block_errors(block: Any, where: str) -> list[str]:
     if not isinstance(block, dict):
         return [f"{where}: not an object"]
@@ -95,25 +109,14 @@ def _block_errors(block: Any, where: str) -> list[str]:
         else:
             for j, f in enumerate(fields):
                 errors += _text_errors(f, f"{where}.fields[{j}]", 2000)
-    elif kind == "context":
+    elif kind in ("context", "actions"):
+        most = 10 if kind == "context" else 25
         elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= 10:
-            errors.append(f"{where}.elements: 1 to 10 elements")
+        if not isinstance(elements, list) or not 1 <= len(elements) <= most:
+            errors.append(f"{where}.elements: 1 to {most} elements")
         else:
             for j, e in enumerate(elements):
-                if not (isinstance(e, dict) and e.get("type") == "image"):
-                    errors += _text_errors(e, f"{where}.elements[{j}]", 3000)
-    elif kind == "actions":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
-            errors.append(f"{where}.elements: 1 to 25 elements")
-        else:
-            for j, e in enumerate(elements):
-                if isinstance(e, dict) and e.get("type") == "button":
-                    errors += _text_errors(e.get("text"), f"{where}.elements[{j}].text", 75,
-                                           plain_only=True)
-                    if len(str(e.get("url", ""))) > 3000:
-                        errors.append(f"{where}.elements[{j}].url: longer than 3000")
+                errors += _element_errors(e, f"{where}.elements[{j}]", kind)
     elif kind == "divider" and set(block) - {"type", "block_id"}:
         errors.append(f"{where}: a divider takes no content")
     return errors
