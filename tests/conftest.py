@@ -4,4 +4,5 @@ receiver), each started once per session, in its own module under tests/fixtures
 pytest_plugins = [
     "tests.fixtures.slack",
     "tests.fixtures.elasticsearch",
+    "tests.fixtures.forums",
 ]
