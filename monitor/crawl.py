@@ -98,7 +98,7 @@ def crawl_settings(config: Config, source: SourceConfig, *, book: CrawlBook | No
         "BAZAARWATCH_LOGIN": login,
         "BAZAARWATCH_MAX_PAGES": source.max_pages,
         "BAZAARWATCH_MAX_RESPONSE_BYTES": source.max_page_bytes,
-        "BAZAARWATCH_OUT": out,
+        "BAZAARWATCH_OUT": SharedStream(out) if out is not None else None,
         "BAZAARWATCH_RENDER": source.render,
         "BAZAARWATCH_TOR_SOCKS": f"{tor.socks_host}:{tor.socks_port}",
         "CONCURRENT_REQUESTS": max(1, source.concurrency),
@@ -121,6 +121,16 @@ def crawl_settings(config: Config, source: SourceConfig, *, book: CrawlBook | No
     return settings
 
 
+class SharedStream:
+    """An output stream in Scrapy settings, which are deep-copied: the copy is the same stream."""
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedStream:
+        return self
+
+
 class JsonLinesPipeline:
     """Writes each raw post as one JSON line to the crawl command's ``--out`` stream."""
 
@@ -129,7 +139,8 @@ class JsonLinesPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesPipeline:
-        return cls(crawler.settings.get("BAZAARWATCH_OUT"))
+        shared = crawler.settings.get("BAZAARWATCH_OUT")
+        return cls(shared.stream if shared is not None else None)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if self.out is not None and isinstance(item, RawPost):

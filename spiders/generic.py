@@ -17,6 +17,7 @@ A date element is read from its ``datetime`` attribute, then its ``title``, then
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +29,7 @@ from spiders.base import FirstPost, ForumSpider, ThreadRow, absolute
 from spiders.dates import parse_epoch, parse_forum_date, parse_iso
 from spiders.text import parse_count, squash
 
+_NUMBER_RE = re.compile(r"\d[\d.,]*\s*[kKmM]?\b")
 REQUIRED_SELECTORS = ("thread_row", "title_link", "post", "post_body")
 KNOWN_SELECTORS = (
     *REQUIRED_SELECTORS, "author", "started", "last_post", "replies", "views", "sticky",
@@ -66,8 +68,8 @@ class GenericSpider(ForumSpider):
                 author_url=absolute(response, _href(author)),
                 started_at=self._date(self._sel(row, "started")[:1], now),
                 last_post_at=self._date(self._sel(row, "last_post")[:1], now),
-                replies=parse_count(_text(self._sel(row, "replies")[:1]) or None),
-                views=parse_count(_text(self._sel(row, "views")[:1]) or None),
+                replies=_count(_text(self._sel(row, "replies")[:1])),
+                views=_count(_text(self._sel(row, "views")[:1])),
                 sticky=bool(self._sel(row, "sticky")),
             ))
         return rows
@@ -114,9 +116,14 @@ class GenericSpider(ForumSpider):
         if not nodes:
             return None
         node = nodes[0]
-        attrs = node.attrib if hasattr(node, "attrib") else {}
+        attrs = {} if _is_value(nodes) else node.attrib
+        if _is_value(nodes):
+            value = (node.get() or "").strip()
+            found = parse_iso(value) or parse_epoch(value)
+            if found is not None:
+                return found
         for found in (parse_iso(attrs.get("datetime")), parse_epoch(attrs.get("data-time")),
-                      parse_epoch(attrs.get("data-timestamp"))):
+                      parse_epoch(attrs.get("data-timestamp")), parse_epoch(attrs.get("data-ts"))):
             if found is not None:
                 return found
         return parse_forum_date(_text(nodes), title=attrs.get("title"), now=now, tz=self.tz,
@@ -133,11 +140,33 @@ def _as_dict(selectors: Any) -> dict[str, Any]:
     return {k: getattr(selectors, k) for k in KNOWN_SELECTORS if hasattr(selectors, k)}
 
 
+def _count(text: str) -> int | None:
+    """A counter with words around it ("12 comments", "Views: 1.2K")."""
+    if not text:
+        return None
+    found = parse_count(text)
+    if found is None:
+        m = _NUMBER_RE.search(text)
+        found = parse_count(m.group()) if m else None
+    return found
+
+
+def _is_value(nodes: SelectorList) -> bool:
+    """Whether a selector named a value (``::text``, ``::attr(x)``, ``/@x``) not an element."""
+    return bool(nodes) and not (nodes[0].get() or "").lstrip().startswith("<")
+
+
 def _text(nodes: SelectorList) -> str:
-    return squash(nodes.xpath("string(.)").get()) if nodes else ""
+    if not nodes:
+        return ""
+    if _is_value(nodes):
+        return squash(nodes[0].get())
+    return squash(nodes[0].xpath("string(.)").get())
 
 
 def _href(nodes: SelectorList) -> str | None:
     if not nodes:
         return None
+    if _is_value(nodes):
+        return nodes[0].get()
     return nodes.xpath("@href").get() or nodes.xpath(".//a/@href").get()

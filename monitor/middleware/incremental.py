@@ -45,6 +45,11 @@ class CrawlBook:
     counts: dict[str, int] = field(default_factory=lambda: {
         "new": 0, "changed": 0, "unchanged": 0, "board_pages": 0, "pages_skipped": 0})
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> CrawlBook:
+        # Scrapy deep-copies its settings per crawler; the book must stay the one object the
+        # crawl runner reads after the crawl.
+        return self
+
     def thread_verdict(self, row: ThreadRow) -> str:
         prev = self.known.threads.get(row.url)
         if prev is None:
