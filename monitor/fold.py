@@ -32,46 +32,77 @@ _LETTERS = str.maketrans({
     "ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i", "ȷ": "j",
     "æ": "ae", "œ": "oe", "þ": "th", "ŀ": "l", "ƒ": "f",
 })  # fmt: skip
-_SEPARATORS = re.compile(r"[\W_]+")
 
 
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+def _mark_class() -> str:
+    """A regex class body of every combining mark (Mn, Mc, Me) in planes 0 and 1: marks are
+    part of a word (Devanagari vowel signs, Thai tone marks), never separators."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x20000):
+        if unicodedata.category(chr(cp)).startswith("M"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return "".join(f"{chr(a)}-{chr(b)}" if b > a else chr(a) for a, b in ranges)
+
+
+_SEPARATORS = re.compile(f"(?:[^\\w{_mark_class()}]|_)+")
+
+
+def _accented(base: str) -> bool:
+    """Whether accents on this base letter are stripped: Latin, Greek, Cyrillic (where
+    readers take "é" for "e"), not scripts whose marks are letters (Devanagari, Tamil)."""
+    return base < "\u0530" or "\u1e00" <= base <= "\u1fff"
+
+
+def _strip_accents(decomposed: str) -> str:
+    out = []
+    base = " "
+    for c in decomposed:
+        if unicodedata.category(c) == "Mn":
+            if _accented(base):
+                continue
+        else:
+            base = c
+        out.append(c)
+    return "".join(out)
 
 
 def fold(text: str) -> str:
     """The folded form of `text`: lower-case words without accents separated by single spaces."""
     text = unicodedata.normalize("NFKC", text).translate(_DROP).casefold().translate(_LETTERS)
     if not text.isascii():
-        text = _strip_marks(text)
+        text = _strip_accents(unicodedata.normalize("NFKD", text))
     return _SEPARATORS.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=65536)
 def _fold_char(c: str) -> str:
-    """One original character's contribution: "" (invisible or a mark), " " (a separator) or
-    folded letters (sometimes several: "ß" -> "ss", "ﬁ" -> "fi")."""
+    """One original character, folded but with its accents still on (decomposed): "" for an
+    invisible character; several characters for "ß" -> "ss", "ﬁ" -> "fi", "é" -> "e" + U+0301."""
     if c in INVISIBLE:
         return ""
     piece = unicodedata.normalize("NFKC", c).casefold().translate(_LETTERS)
-    if not piece.isascii():
-        piece = _strip_marks(piece)
-    if not piece:
-        return ""
-    return _SEPARATORS.sub(" ", piece)
+    return piece if piece.isascii() else unicodedata.normalize("NFKD", piece)
 
 
 def fold_map(text: str) -> tuple[str, list[int]]:
     """Fold like `fold()` and map back: returns (folded, origin) where origin[i] is the index in
-    `text` of the character that produced folded[i]; origin has one extra entry, len(text), so a
-    folded span [a, b) is the original span [origin[a], origin[b - 1] + 1)."""
+    `text` of the character that produced folded[i]; origin has one extra entry, len(text).
+    `original_span()` turns a folded span into the original one."""
     out: list[str] = []
     origin: list[int] = []
     pending_space = False
+    base = " "
     for i, c in enumerate(text):
         for ch in _fold_char(c):
-            if ch == " ":
+            if unicodedata.category(ch) == "Mn":
+                if _accented(base):
+                    continue
+            else:
+                base = ch
+            if _SEPARATORS.fullmatch(ch):
                 pending_space = bool(out)
                 continue
             if pending_space:
@@ -88,6 +119,6 @@ def original_span(text: str, origin: list[int], start: int, end: int) -> tuple[i
     """The span of `text` that folded[start:end] came from (see `fold_map`), taking in the
     combining accents and invisible characters that trail its last letter."""
     a, b = origin[start], origin[end - 1] + 1
-    while b < len(text) and _fold_char(text[b]) == "":
+    while b < len(text) and (text[b] in INVISIBLE or unicodedata.category(text[b]) == "Mn"):
         b += 1
     return a, b

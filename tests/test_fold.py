@@ -25,6 +25,10 @@ from monitor.fold import fold, fold_map, original_span
     ("ﬁnance ½", "finance 1 2"),
     ("Сбербанк", "сбербанк"),
     ("中国人寿", "中国人寿"),
+    ("हिन्दी डेटा", "हिन्दी डेटा"),  # Devanagari vowel signs and virama are letters, kept
+    ("தமிழ்நாடு-அரசு", "தமிழ்நாடு அரசு"),
+    ("Việt Nam", "viet nam"),
+    ("Ωμέγα", "ωμεγα"),
     ("", ""),
     ("!!!", ""),
 ])  # fmt: skip

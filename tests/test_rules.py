@@ -52,6 +52,8 @@ def test_folded_term_matching(text: str, matches: bool) -> None:
     ((Term("Сбербанк"),), "база СБЕРБАНК 2024", True),
     ((Term("中国人寿"),), "出售中国人寿保险客户数据", True),  # no spaces between words in Chinese
     ((Term("Tokopedia", aliases=("tokopedia.com",)),), "tokopedia com users", True),
+    ((Term("नागरिक"),), "भारतीय नागरिक डेटा", True),
+    ((Term("नागरिक"),), "नगर डेटा", False),  # other vowel signs: another word
     ((Term("ACME Corp"),), "acme corporation", False),
     ((Term("x"),), "xx", False),
 ])  # fmt: skip
