@@ -1,0 +1,76 @@
+"""The normalizer: a raw post in, a listing out. Pure functions, no network, no global mutable
+state. Each part lives in a module named for what it reads:
+
+- `text`: the post's HTML as text plus its link targets;
+- `lang`: the language (en, id, ru, zh, pt, es, fr, hi, ar);
+- `numbers` and `counts`: record counts (`records.claimed`, `records.sample`);
+- `price`: amount, currency, negotiable, auction;
+- `links` and `crypto`: links, sample links, contacts, crypto addresses;
+- `classify`: the post type;
+- `victim`: organisations, domains, country; `fields`: data fields; `seller`: handle and key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
+
+from monitor.models import Evidence, Forum, Listing, Price, RawPost, Source, Url, listing_id
+from monitor.normalize.classify import post_type
+from monitor.normalize.counts import records
+from monitor.normalize.crypto import addresses
+from monitor.normalize.fields import data_fields
+from monitor.normalize.fold import fold
+from monitor.normalize.lang import detect
+from monitor.normalize.links import extract
+from monitor.normalize.price import price
+from monitor.normalize.seller import handle_key, seller
+from monitor.normalize.text import from_html
+from monitor.normalize.victim import Org, victim
+
+__all__ = ["Org", "handle_key", "normalize"]
+
+
+def normalize(raw: RawPost, *, organisations: Iterable[Org] = (),
+              rates: Mapping[str, float] | None = None) -> Listing:
+    """The listing of `raw`. `organisations`: the operator's gazetteer (searched before the
+    shipped one); `rates`: USD per unit of a currency, for `price.usd`. Bookkeeping fields
+    (`first_seen`, `last_seen`, `version`) are left to the state step."""
+    html = from_html(raw.body_html) if raw.body_html else None
+    body = raw.body_text or (html.text if html else "")
+    if html is not None and not raw.body_text:
+        body = html.text
+    hrefs = html.hrefs if html else ()
+    title = raw.title or ""
+    lang = detect(title, body)
+    f_title, f_body = fold(title), fold(body)
+    found = extract(f"{title}\n{body}", hrefs, raw.url)
+    counted = records(f_title, f_body, lang)
+    asked = price(f_title, f_body, lang, rates=rates)
+    kind = post_type(f_title, f_body, price_amount=asked.amount, has_samples=bool(found.samples))
+    if kind == "leak" and asked.amount is None:
+        asked = Price(amount=0.0, currency=None, usd=0.0 if rates is not None else None,
+                      text=asked.text, negotiable=False)
+    hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations)
+    return Listing(
+        id=listing_id(raw.source_id, raw.url),
+        source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),
+        url=Url(full=raw.url, domain=(urlsplit(raw.url).hostname or None)),
+        title=title,
+        body=body,
+        timestamp=raw.posted_at,
+        crawled_at=raw.crawled_at,
+        forum=Forum(board=raw.board),
+        lang=lang,
+        seller=seller(raw.author, raw.author_url),
+        post_type=kind,
+        records=counted,
+        price=asked,
+        samples=found.samples,
+        links=found.links,
+        contacts=found.contacts,
+        crypto_addresses=addresses(f"{title}\n{body}"),
+        victim=hurt,
+        data_fields=data_fields(f"{f_title}\n{f_body}"),
+        evidence=Evidence(),
+    )

@@ -1,0 +1,121 @@
+"""Post type: sell, leak (a free share), buy, request or other, from the title's tag or first words
+and the wording of title and body in each language ("[SELLING]", "WTS", "Продам", "Dijual",
+"Vendo", "出售"; "[FREE]", "слив", "gratis", "fuite", "免费"; "WTB", "Куплю", "Dicari", "Compro",
+"收"; "[REQ]", "anyone have", "у кого есть", "ada yang punya", "求")."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.models import PostType
+from monitor.normalize.fold import words_pattern
+
+_SELL = words_pattern((
+    "selling", "sell", "sells", "wts", "for sale", "on sale", "sale", "s>", "продам", "продаю",
+    "продажа", "продается", "продаётся", "продаем", "продаём", "продам базу", "dijual", "jual",
+    "menjual", "djual", "vendo", "venda", "vende", "vendemos", "vendendo", "a venda", "à venda",
+    "en venta", "se vende", "vendiendo", "venta", "a vendre", "à vendre", "vends", "vente",
+    "je vends", "للبيع", "بيع", "أبيع", "ابيع", "بيع قاعدة", "बेच", "बेचना", "बिक्री", "बेच रहा",
+    "sale!", "selling db", "selling data", "private sale", "exclusive sale", "auction", "аукцион",
+    "lelang", "subasta", "leilao", "leilão", "enchere", "enchère", "مزاد",
+))
+_SELL_ZH = re.compile(r"出售|转让|卖|^出\s?|拍卖|售卖|代售")
+_LEAK = words_pattern((
+    "free", "freebie", "leak", "leaked", "leaks", "download", "dump", "dumped", "giveaway",
+    "sharing", "share", "слив", "сливаю", "слито", "слитая", "бесплатно", "раздача", "раздаю",
+    "халява", "gratis", "bocor", "bocoran", "grátis", "gratis", "vazou", "vazamento", "vazado",
+    "vazados", "filtrado", "filtrada", "filtracion", "filtración", "filtrados", "fuite",
+    "gratuit", "gratuite", "fuites", "telechargement", "téléchargement", "مجاني", "مجانا",
+    "تسريب", "مسرب", "مسربة", "لیک", "लीक", "मुफ्त", "फ्री", "compartilhando", "compartiendo",
+    "descarga", "partage", "bagi", "berbagi", "share gratis",
+))
+_LEAK_ZH = re.compile(r"免费|分享|泄露|白嫖|福利|公开")
+_BUY = words_pattern((
+    "wtb", "buying", "buy", "to buy", "want to buy", "will buy", "purchase", "purchasing",
+    "looking to buy", "куплю", "покупаю", "купим", "скупаю", "покупка", "dicari", "beli",
+    "membeli", "cari", "mencari", "butuh", "compro", "compra", "comprando", "compramos",
+    "busco", "achete", "achète", "j'achete", "j'achète", "achat", "cherche", "recherche",
+    "أشتري", "اشتري", "شراء", "خرید", "खरीद", "खरीदना", "खरीदूंगा", "wtb:", "b>",
+))
+_BUY_ZH = re.compile(r"收购|求购|^收\s?|高价收|长期收")
+_REQUEST = words_pattern((
+    "request", "requests", "requesting", "req", "anyone have", "anyone has", "does anyone have",
+    "does anybody have", "anybody have", "need", "looking for", "help me find", "ищу",
+    "нужна", "нужен", "нужны", "у кого есть", "есть у кого", "подскажите", "ada yang punya",
+    "ada yg punya", "minta", "request data", "pedido", "alguien tiene", "alguem tem",
+    "alguém tem", "quelqu'un a", "quelqu'un aurait", "هل لدى أحد", "مطلوب", "أبحث عن",
+    "ابحث عن", "चाहिए", "किसी के पास", "koi hai", "kisi ke paas",
+))
+_REQUEST_ZH = re.compile(r"^求|跪求|有没有|谁有|求分享")
+_TAG = re.compile(r"^\s*[\[\(【{<]\s*([^\]\)】}>]{1,24})\s*[\]\)】}>]")
+_FIRST_WORDS = re.compile(r"^\s*([^\s:|\-–—!]+(?:\s+[^\s:|\-–—!]+)?)")
+_PAY = words_pattern((
+    "pay", "paying", "will pay", "budget", "оплата", "оплачу", "бюджет", "плачу", "bayar",
+    "budget", "pago", "pagamos", "pagar", "paye", "je paie", "أدفع", "ميزانية", "usdt", "btc",
+    "$", "escrow", "гарант",
+))
+
+_SELL_RE, _LEAK_RE = re.compile(_SELL), re.compile(_LEAK)
+_BUY_RE, _REQUEST_RE, _PAY_RE = re.compile(_BUY), re.compile(_REQUEST), re.compile(_PAY)
+
+
+def _kind(text: str) -> PostType | None:
+    """The type one short span names (a title tag or the title's first words)."""
+    if _BUY_RE.search(text) or _BUY_ZH.search(text):
+        return "buy"
+    if _REQUEST_RE.search(text) or _REQUEST_ZH.search(text):
+        return "request"
+    if _SELL_RE.search(text) or _SELL_ZH.search(text):
+        return "sell"
+    if _LEAK_RE.search(text) or _LEAK_ZH.search(text):
+        return "leak"
+    return None
+
+
+def post_type(title: str, body: str, *, price_amount: float | None, has_samples: bool) -> PostType:
+    """The post type from folded title and body and what was already read of the price."""
+    tag = _TAG.match(title)
+    if tag:
+        kind = _kind(tag.group(1))
+        if kind is not None:
+            return _refine(kind, title, body, price_amount)
+    first = _FIRST_WORDS.match(title)
+    if first:
+        kind = _kind(first.group(1))
+        if kind is not None:
+            return _refine(kind, title, body, price_amount)
+    head = body[:300]
+    if _BUY_RE.search(title) or _BUY_ZH.search(title):
+        return "buy"
+    if _REQUEST_RE.search(title) or _REQUEST_ZH.search(title):
+        return _refine("request", title, body, price_amount)
+    paid = price_amount is not None and price_amount > 0
+    sell = bool(_SELL_RE.search(title) or _SELL_ZH.search(title))
+    leak = bool(_LEAK_RE.search(title) or _LEAK_ZH.search(title))
+    if sell or (paid and not leak):
+        return "sell"
+    if leak:
+        return "leak"
+    if _SELL_RE.search(head) or _SELL_ZH.search(head):
+        return "sell"
+    if _BUY_RE.search(head) or _BUY_ZH.search(head[:60]):
+        return "buy"
+    if _LEAK_RE.search(body) or _LEAK_ZH.search(body):
+        return "leak" if not paid else "sell"
+    if paid:
+        return "sell"
+    if _REQUEST_RE.search(head) or _REQUEST_ZH.search(head[:60]):
+        return _refine("request", title, body, price_amount)
+    if has_samples and price_amount == 0:
+        return "leak"
+    return "other"
+
+
+def _refine(kind: PostType, title: str, body: str, price_amount: float | None) -> PostType:
+    """A request that offers to pay is a buy; a 'free' tag on a priced post is a sell."""
+    if kind == "request" and _PAY_RE.search(title + " " + body):
+        return "buy"
+    if kind == "leak" and price_amount and price_amount > 0 and (
+            _SELL_RE.search(title) or _SELL_RE.search(body[:200])):
+        return "sell"
+    return kind

@@ -1,0 +1,234 @@
+"""Record counts: the total a seller claims (`records.claimed`) and the size of the sample they
+offer (`records.sample`), read from title and body in the languages Bazaarwatch expects.
+
+A number is a record count when a count unit follows or precedes it ("5M users", "строк:
+500к"), or when a multiplier makes it large ("Tokopedia 91M"); it is not one when it is a size,
+a share, a price, a year, a column count or a part of a link, date or phone number (those are
+masked first). The sample is the count a sample word stands by ("free 1 million", "sample 10k
+lines", "1M for free"); the body's explicit total wins over the title's."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.models import Records
+from monitor.normalize.fold import words_pattern
+from monitor.normalize.numbers import Number, find_numbers
+
+_RECORD_UNITS = (
+    "records", "record", "rows", "row", "lines", "line", "entries", "entry", "registros",
+    "registro", "linhas", "linha", "lineas", "líneas", "filas", "lignes", "ligne",
+    "enregistrements", "baris", "rekaman", "strings", "строк", "строки", "строка", "строчек",
+    "записей", "записи", "запись", "сток", "条", "行", "笔", "条数据", "条记录", "سجل", "سجلات",
+    "صف", "صفوف", "रिकॉर्ड", "रिकॉर्ड्स", "पंक्तियाँ", "data", "dados", "datos", "données",
+    "dumps", "leads", "lignes",
+)
+_PEOPLE_UNITS = (
+    "users", "user", "accounts", "account", "customers", "customer", "clients", "client",
+    "members", "member", "people", "persons", "citizens", "profiles", "patients", "students",
+    "employees", "voters", "subscribers", "emails", "email", "e-mails", "mails", "phones",
+    "phone numbers", "numbers", "contacts", "combos", "combolist", "credentials", "logins",
+    "cards", "usernames", "passengers", "individuals", "residents", "identities", "ids",
+    "applicants", "policyholders", "holders", "consumers", "buyers", "orders", "transactions",
+    "pengguna", "pelanggan", "warga", "penduduk", "nasabah", "akun", "pasien", "pemilih",
+    "siswa", "mahasiswa", "karyawan", "pegawai", "orang", "jiwa", "nomor", "peserta",
+    "пользователей", "пользователя", "юзеров", "клиентов", "клиента", "аккаунтов", "акков",
+    "учеток", "учёток", "номеров", "людей", "граждан", "абонентов", "пациентов", "почт",
+    "мейлов", "профилей", "человек", "сотрудников", "заказов", "карт", "россиян",
+    "用户", "账号", "账户", "客户", "公民", "手机号", "记录", "数据", "个人信息", "人",
+    "usuarios", "usuários", "clientes", "contas", "cuentas", "pessoas", "personas",
+    "cidadaos", "cidadãos", "ciudadanos", "cpfs", "pacientes", "eleitores", "votantes",
+    "correos", "afiliados", "alunos", "estudiantes", "empleados", "funcionarios",
+    "utilisateurs", "comptes", "personnes", "citoyens", "abonnes", "abonnés", "adherents",
+    "electeurs", "fiches", "مستخدم", "مستخدمين", "حساب", "حسابات", "عميل", "عملاء", "شخص",
+    "مواطن", "مواطنين", "رقم", "أرقام", "ارقام", "بيانات", "यूजर्स", "उपयोगकर्ताओं", "लोगों",
+    "नागरिकों", "ग्राहकों", "खाते", "डेटा", "यूज़र्स",
+)
+_UNIT = re.compile(r"(?<![a-z\u0400-\u04ff])"
+                   + words_pattern(_RECORD_UNITS + _PEOPLE_UNITS, boundary=False)
+                   + r"(?![a-z\u0400-\u04ff])")
+# Words that make the number something else when they follow it directly.
+_NOT_COUNT_AFTER = re.compile(
+    r"\s?(?:%|(?:gb|mb|tb|kb|gib|mib|tib|gigs?|gbps|mbps|гб|мб|тб|гиг\w*|г[иі]г|"
+    r"go|mo|to|g|percent|persen|процент\w*|columns?|cols?|kolom|колон\w*|столб\w*|пол[ея]й?|"
+    r"campos|colunas|columnas|colonnes|champs|字段|列|أعمدة|حقول|fields|tables?|tabel|таблиц\w*|"
+    r"tablas|tabelas|files?|archivos|arquivos|fichiers|файл\w*|years?|yrs?|tahun|лет|года?|anos|"
+    r"años|ans|年|سنة|days?|hari|дн\w*|dias|días|jours|months?|bulan|мес\w*|hours?|jam|час\w*|"
+    r"pages?|usd|usdt|us\$|\$|dollars?|dolar|dólares|dolares|eur|euros?|€|£|btc|xmr|eth|ltc|"
+    r"bitcoin|monero|руб\w*|₽|rp|rupiah|rs\.?|inr|rupees?|₹|美元|元|人民币|reais|pesos|دولار|"
+    r"ريال|سنوات|sites?|domains?|shops?|stores?|databases?|dbs?|bases?|баз\w*|x\b)"
+    r"(?![a-z\u0400-\u04ff]))", re.IGNORECASE)
+_NOT_COUNT_BEFORE = re.compile(
+    r"(?:\$|us\$|usd|€|eur|£|₹|rs\.?|inr|rp\.?|idr|r\$|brl|¥|₽|₿|btc|xmr|usdt|price|harga|цена|"
+    r"стоимость|价格|售价|precio|preco|preço|prix|السعر|कीमत|top|v|ver|version|#|no\.?|№)"
+    r"\s?[:=]?\s?$")
+_TOTAL = re.compile(words_pattern((
+    "total", "totals", "in total", "overall", "full", "whole", "complete", "entire", "all",
+    "всего", "итого", "полная", "полный", "полную", "весь", "вся", "общий", "lengkap", "seluruh",
+    "semua", "jumlah", "全部", "共", "总共", "总计", "合计", "一共", "completo", "completa",
+    "complete", "complète", "entiere", "entière", "todo", "toda", "todos", "كامل", "إجمالي",
+    "اجمالي", "المجموع", "कुल", "पूरा", "full db", "full database",
+)) + r"|共|总|全部")
+_SAMPLE_STRONG = re.compile(words_pattern((
+    "sample", "samples", "sampel", "sampling", "contoh", "proof", "proofs", "preview", "demo",
+    "test", "tester", "teaser", "образец", "образцы", "семпл", "сэмпл", "семпла", "сэмпла",
+    "пример", "примеры", "пруф", "пруфы", "демо", "тест", "muestra", "muestras", "amostra",
+    "amostras", "exemplo", "ejemplo", "echantillon", "échantillon", "apercu", "aperçu",
+    "عينة", "عينه", "نموذج", "सैंपल", "नमूना", "bukti", "cuplikan",
+)) + r"|样本|样品|样例|试看|测试|演示|樣本|サンプル")
+_SAMPLE_WEAK = re.compile(words_pattern((
+    "free", "freebie", "for free", "gratis", "gratuit", "gratuite", "gratuitement", "gratuito",
+    "gratuita", "gratis", "бесплатно", "бесплатный", "бесплатная", "бесплатные", "безвозмездно",
+    "халява", "مجانا", "مجاني", "مجانية", "मुफ्त", "फ्री", "cuma-cuma",
+)) + r"|免费|白嫖")
+_AFTER_FILLER = re.compile(
+    r"\s*(?:[^\s\d]+\s+){0,2}?(?:for|as|in|de|di|в|как|como|en|pour|para|sebagai|secara|"
+    r"на|of|by|-|:)?\s*$")
+_CLAUSE_END = re.compile(r"\n|[;|•。！？!?()\[\]{}，、،؛]|,\s|\.\s|\s[-–—+/]\s|\s&\s")
+_MASK = re.compile(
+    r"\S*(?:://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))\S*"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+/\S*"
+    r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}\b"
+    r"|\+\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d"
+    r"|\b0\d{2,4}[- ]\d{3,4}[- ]\d{3,5}\b"
+    r"|\b\d{11,}\b"
+    r"|\b[0-9a-z]{26,}\b"
+    r"|\b(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CountMention:
+    number: Number
+    unit: bool
+    total_marker: bool
+    sample: str | None  # "strong" | "weak" | None
+    in_title: bool
+
+
+def mask(text: str) -> str:
+    """`text` with links, emails, dates, times, IPs, phone numbers and long tokens blanked (same
+    length), so their digits are not read as counts."""
+    return _MASK.sub(lambda m: " " * len(m.group()), text)
+
+
+def mentions(text: str, lang: str | None, *, in_title: bool) -> list[CountMention]:
+    """Every record-count mention in folded `text`, in order."""
+    masked = mask(text)
+    out: list[CountMention] = []
+    for n in find_numbers(masked, lang, integer=True):
+        start, end = _clause(masked, n.start, n.end)
+        before, after = masked[start:n.start], masked[n.end:end]
+        if _NOT_COUNT_AFTER.match(after) or _NOT_COUNT_BEFORE.search(before[-12:]):
+            continue
+        if n.multiplier == 1.0 and n.value != int(n.value):
+            continue
+        unit = bool(_UNIT.match(after.lstrip(" :")) or _unit_near(after) or _unit_before(before))
+        plain_year = n.multiplier == 1.0 and 1900 <= n.value <= 2100 and n.text.isdigit()
+        if plain_year and not _UNIT.match(after.lstrip()):
+            continue
+        grouped = n.multiplier == 1.0 and n.value >= 1000 and not n.text.isdigit()
+        if not (unit or (n.multiplier > 1.0 and n.value >= 1000) or grouped):
+            continue
+        if n.value < 1:
+            continue
+        out.append(CountMention(n, unit, bool(_TOTAL.search(before[-25:])),
+                                _sample_marker(before, after), in_title))
+    return out
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    lo = max(0, start - 60)
+    cut = lo
+    for m in _CLAUSE_END.finditer(text, lo, start):
+        cut = m.end()
+    m = _CLAUSE_END.search(text, end, min(len(text), end + 60))
+    return cut, (m.start() if m else min(len(text), end + 60))
+
+
+def _unit_near(after: str) -> bool:
+    """A unit within two words after the number ("5M Indonesian citizens", "1jt data")."""
+    m = _UNIT.search(after, 0, 40)
+    if not m:
+        return False
+    gap = after[:m.start()].split()
+    return len(gap) <= 3 and not any(ch.isdigit() for ch in after[:m.start()])
+
+
+def _unit_before(before: str) -> bool:
+    """A unit label right before ("records: 15,000,000", "строк - 500к", "条数：75万")."""
+    tail = before[-30:]
+    m = _last(_UNIT, tail)
+    return m is not None and bool(_LABEL_GAP.fullmatch(tail[m.end():]))
+
+
+_LABEL_GAP = re.compile(r"\s*(?:count|total|number|jumlah|кол-во|количество|数|数量)?\s*"
+                        r"[:=：\-–]?\s*(?:~|≈|около|sekitar|about)?\s*")
+
+
+def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    found = None
+    for found in pattern.finditer(text):  # noqa: B007 - the last one is wanted
+        pass
+    return found
+
+
+def _sample_marker(before: str, after: str) -> str | None:
+    """"strong" or "weak" when a sample word stands by the number in its clause."""
+    total_before = _last(_TOTAL, before)
+    for pattern, kind in ((_SAMPLE_STRONG, "strong"), (_SAMPLE_WEAK, "weak")):
+        last = _last(pattern, before)
+        if last is not None and (total_before is None or total_before.start() < last.start()):
+            return kind
+        first = pattern.search(after, 0, 40)
+        if first is not None and _AFTER_FILLER.match(after[:first.start()]):
+            return kind
+    return None
+
+
+def records(title: str, body: str, lang: str | None) -> Records:
+    """`records.claimed`, `records.sample` and `records.text` from folded title and body."""
+    title_m = mentions(title, lang, in_title=True)
+    body_m = mentions(body, lang, in_title=False)
+    claimed_m = _claimed(body_m) or _claimed(title_m)
+    claimed = int(claimed_m.number.value) if claimed_m else None
+    sample_m = _sample(body_m, claimed) or _sample(title_m, claimed)
+    if claimed_m is None:
+        weak = [m for m in body_m + title_m if m.sample == "weak"]
+        if weak and sample_m is None:
+            claimed_m = max(weak, key=lambda m: m.number.value)
+            claimed = int(claimed_m.number.value)
+    sample = int(sample_m.number.value) if sample_m else None
+    if (claimed is not None and sample is not None and sample >= claimed
+            and sample_m is not None and sample_m.sample == "weak"):
+        sample = None
+    texts: list[str] = []
+    for m in (claimed_m, *[t for t in title_m if t.sample is None], sample_m):
+        if m is not None and m.number.text.strip() not in texts:
+            texts.append(m.number.text.strip())
+    return Records(claimed=claimed, sample=sample, text=tuple(texts))
+
+
+def _claimed(found: list[CountMention]) -> CountMention | None:
+    totals = [m for m in found if m.sample is None]
+    if not totals:
+        return None
+
+    def rank(m: CountMention) -> tuple[int, float]:
+        tier = 3 if m.total_marker and (m.unit or m.number.multiplier > 1) else (
+            2 if m.unit else 1 if m.number.multiplier > 1 else 0)
+        return tier, m.number.value
+
+    return max(totals, key=rank)
+
+
+def _sample(found: list[CountMention], claimed: int | None) -> CountMention | None:
+    for m in found:
+        if m.sample == "strong" or (m.sample == "weak" and claimed is not None
+                                    and m.number.value < claimed):
+            return m
+    return None

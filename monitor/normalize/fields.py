@@ -1,0 +1,103 @@
+"""Data fields a post says its data holds, in the fixed vocabulary of `monitor.models.DATA_FIELDS`,
+from the words and column names sellers write in each language (NIK, KTP, Aadhaar, SSN, CPF →
+national_id; NOHP, телефон, telepon → phone; NPWP → tax_id; md5/bcrypt → password_hash ...)."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.models import DATA_FIELDS
+from monitor.normalize.lexicon import Lexicon
+
+_ALIASES: dict[str, str] = {
+    "national_id": """nik|noktp|no_ktp|no ktp|ktp|e-ktp|nik ktp|nomor induk kependudukan|aadhaar|
+        aadhar|aadhaar number|ssn|ssns|social security|social security number|cpf|rg|dni|nie|curp|
+        nir|numero de secu|numéro de sécu|numero de securite sociale|numéro de sécurité sociale|
+        securite sociale|sécurité sociale|снилс|national id|national_id|national ids|id number|
+        id card number|citizen id|nin|nric|emirates id|رقم الهوية|الهوية|الرقم القومي|الرقم الوطني|
+        身份证|身份证号|身份证号码|आधार|आधार नंबर|voter id|cedula|cédula|rut|identidade|
+        numero de identidad|número de identidad|personal id|id_number|nationalid|pesel|
+        carte d'identite|carte d'identité|documento de identidad|cni|idcard""",
+    "passport": """passport|passports|passport number|paspor|паспорт|паспорта|паспортные|
+        паспортные данные|passeport|pasaporte|passaporte|جواز السفر|جواز سفر|护照|पासपोर्ट""",
+    "phone": """phone|phones|phone number|phone numbers|mobile|mobile number|msisdn|tel|telephone|
+        telefone|teléfono|telefono|téléphone|telephones|celular|móvil|movil|portable|nohp|no_hp|
+        no hp|nomor hp|hp|handphone|telepon|no telp|telp|no_telp|телефон|телефоны|телефонов|тел|
+        номер телефона|номера телефонов|мобильный|手机|手机号|电话|手机号码|联系电话|
+        هاتف|رقم الهاتف|
+        أرقام الهواتف|جوال|موبايل|फोन|मोबाइल|फ़ोन|contact number|whatsapp|phone_number|mobile_no|
+        cellphone|numéro de téléphone|numero de telefono|número de teléfono|tlf|moviles""",
+    "email": """email|emails|e-mail|e-mails|mail|mails|correo|correos|correo electronico|courriel|
+        почта|почты|email адрес|мейл|мейлы|емейл|емейлы|электронная почта|邮箱|电子邮件|邮件|
+        البريد الإلكتروني|البريد|ईमेल|email address|email_address|адрес электронной почты|
+        endereco de email|e-posta""",
+    "address": """address|addresses|alamat|адрес|адреса|адрес регистрации|адрес доставки|endereço|
+        endereco|endereços|dirección|direccion|domicilio|adresse|adresses|地址|收货地址|住址|
+        家庭住址|العنوان|عنوان|पता|street address|home address|billing address|
+        shipping address|postal address|residential address|alamat lengkap|cep|zip code|
+        postcode|postal code|código postal|code postal|индекс""",
+    "name": """name|names|full name|fullname|full_name|first name|last name|firstname|lastname|
+        surname|nama|nama lengkap|nama_lgkp|nama_lengkap|имя|фио|фамилия|фамилии|nome|nome completo|
+        nombre|nombres|nombre completo|apellido|apellidos|nom|prénom|prenom|nom complet|姓名|
+        名字|الاسم|الأسماء|اسم|नाम|पूरा नाम|customer name|nama_lgkp_ibu|nama ibu|nome da mae|
+        nome da mãe|nome_mae""",
+    "dob": """dob|date of birth|birth date|birthdate|birthday|tgllhr|tgl_lhr|tanggal lahir|
+        tgl lahir|дата рождения|даты рождения|др|data de nascimento|nascimento|data nasc|
+        fecha de nacimiento|date de naissance|出生日期|生日|تاريخ الميلاد|जन्म तिथि|जन्मतिथि|
+        birth_date|date_of_birth|tanggal_lahir|год рождения""",
+    "gender": """gender|sex|jenis kelamin|jenis_klmin|jenis_kelamin|kelamin|пол|sexo|genero|género|
+        sexe|genre|性别|الجنس|लिंग|gender_id""",
+    "religion": """religion|agama|религия|religião|religiao|religión|宗教|الدين|الديانة|धर्म""",
+    "password": """password|passwords|pass|pwd|passwd|plaintext|plain text passwords|пароль|пароли|
+        паролей|senha|senhas|contraseña|contrasena|contraseñas|mot de passe|mots de passe|密码|
+        كلمة المرور|كلمات المرور|पासवर्ड|kata sandi|sandi|user:pass|email:pass|mail:pass|
+        login:pass|combo|combos|combolist""",
+    "password_hash": """hash|hashes|hashed|md5|bcrypt|sha1|sha256|sha-1|sha-256|sha512|sha-512|
+        argon2|pbkdf2|хеш|хеши|хэш|хэши|хешей|хэшей|哈希|hashed passwords|password hashes|
+        password_hash|pass_hash|salt|salted|mysql5|ntlm|phpass|scrypt""",
+    "card": """credit card|credit cards|debit card|card number|card numbers|cc|ccs|cvv|cvv2|cvc|
+        kartu kredit|номер карты|номера карт|банковские карты|cartão de crédito|cartao de credito|
+        cartões|tarjeta de credito|tarjeta de crédito|tarjetas|carte bancaire|cartes bancaires|
+        numéro de carte|银行卡|信用卡|卡号|بطاقة ائتمان|بطاقات ائتمان|बैंक कार्ड|क्रेडिट कार्ड|
+        card_number|expiry date|exp date|fullz""",
+    "bank_account": """bank account|bank accounts|account number|rekening|no rekening|norek|
+        no_rekening|номер счета|расчетный счет|банковский счет|банковские счета|conta bancária|
+        conta bancaria|agência|agencia e conta|cuenta bancaria|numero de cuenta|número de cuenta|
+        compte bancaire|rib|银行账户|银行账号|الحساب البنكي|رقم الحساب|खाता संख्या|बैंक खाता|
+        routing number|sort code|ifsc|bank details|dados bancarios|dados bancários""",
+    "iban": """iban|ibans|swift|bic""",
+    "tax_id": """npwp|tin|tax id|tax_id|taxpayer id|pan card|pan number|pan|инн|nif|rfc|cuit|cuil|
+        税号|الرقم الضريبي|numéro fiscal|numero fiscal|gstin|ein|itin|tax number""",
+    "health": """health|medical|medical records|diagnosis|diagnoses|icd|icd-10|disease|diseases|
+        rekam medis|medis|penyakit|riwayat penyakit|медицинские|медицинская|диагноз|диагнозы|
+        анализы|saúde|saude|prontuário|prontuario|salud|historial medico|historial médico|santé|
+        sante|mutuelle|dossier médical|dossier medical|病历|医疗|病情|诊断|صحي|صحية|طبي|طبية|
+        स्वास्थ्य|मेडिकल|blood type|golongan darah|vaccination|vaccine|vaccinations|covid|
+        test results|lab results|prescriptions|insurance claims|health insurance""",
+    "salary": """salary|salaries|income|gaji|penghasilan|pendapatan|зарплата|зарплаты|доход|доходы|
+        renda|salário|salario|ingresos|sueldo|salaire|salaires|revenu|revenus|工资|收入|薪资|
+        الراتب|رواتب|वेतन|तनख्वाह|annual income|monthly income""",
+    "photo": """photo|photos|selfie|selfies|foto|fotos|фото|фотографии|照片|صورة|صور|फोटो|
+        face photo|id photo|scan|scans|сканы|скан""",
+    "ip": """ip|ips|ip address|ip addresses|ip-адрес|ip адрес|айпи|direccion ip|adresse ip|
+        endereço ip|ip_address|last_ip|reg_ip|عنوان ip""",
+    "location": """location|locations|gps|geolocation|coordinates|lat/long|latitude|longitude|
+        lokasi|координаты|геолокация|localização|localizacao|ubicación|ubicacion|localisation|
+        位置|定位|الموقع|स्थान|geo""",
+}
+_LEXICON = Lexicon((" ".join(w.split()), field) for field, words in _ALIASES.items()
+                   for w in words.split("|") if w.strip())
+_PLAIN = re.compile(r"plain|cleartext|clear text|plaintext|открыт|decrypted|cracked|decoded|"
+                    r"расшифр|明文|texto plano|en clair")
+
+
+_NOT_FIELD = re.compile(r"sim\s+card|kartu\s+sim|kartu\s+keluarga|id\s+card|pass\s+(?:the|it)")
+
+
+def data_fields(folded: str) -> tuple[str, ...]:
+    """Fields named in folded text, in DATA_FIELDS order."""
+    text = _NOT_FIELD.sub(" ", folded)
+    found = set(_LEXICON.find(text))
+    if "password_hash" in found and "password" in found and not _PLAIN.search(text):
+        found.discard("password")
+    return tuple(f for f in DATA_FIELDS if f in found)

@@ -1,0 +1,36 @@
+"""Text folding shared by the normalizer's keyword tables: every table is folded with the same
+function as the text it is matched against, so neither side has to care about case, width,
+accents or the digits of other scripts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Latin combining accents only: Devanagari and Arabic marks carry meaning and must stay.
+_ACCENTS = re.compile("[\u0300-\u036f]")
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+# Digits of other scripts (Arabic-Indic, Persian, Devanagari) as ASCII, and the Arabic decimal
+# and thousands marks as their Latin counterparts: the number readers see only one notation.
+_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
+_DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
+_DIGITS.update({ord(c): str(i) for i, c in enumerate("०१२३४५६७८९")})
+_DIGITS.update({ord("٫"): ".", ord("٬"): ",", ord("ـ"): None})
+
+
+def fold(text: str) -> str:
+    """Case-, width- and accent-folded text with ASCII digits; one character in, at most one
+    out is not promised (NFKC may expand ligatures), so positions refer to the folded text."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_DIGITS)
+    text = _INVISIBLE.sub("", text)
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
+
+
+def words_pattern(words: object, *, boundary: bool = True) -> str:
+    """A regex alternation of folded `words`, longest first so "juta" is not read as "jt"."""
+    folded = sorted({fold(w) for w in words}, key=len, reverse=True)  # type: ignore[union-attr]
+    alt = "|".join(re.escape(w).replace("\\ ", r"\s+") for w in folded)
+    return rf"(?<!\w)(?:{alt})(?!\w)" if boundary else f"(?:{alt})"

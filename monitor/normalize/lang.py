@@ -1,0 +1,104 @@
+"""Language of a post, restricted to the languages Bazaarwatch expects (en, id, ru, zh, pt, es, fr,
+hi, ar): the script decides for Cyrillic, Han, Arabic and Devanagari; among Latin-script
+languages, counts of frequent words and of accents decide. A few tables, no model: fast and
+small. Too little evidence (a keyword-only title) reads as English, never as something exotic."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.normalize.fold import fold
+
+_STOPWORDS: dict[str, str] = {
+    "en": """the and of to in for with is are this that from all full have has you will only per
+        by on it be not or at we include includes including contains available new fresh people
+        customers selling sell price sample contact download leaked leak database records users
+        free here which was were they their them its our your any can also more than over about
+        each just get got dont de-duplicated unique emails phone numbers address buy looking
+        anyone need want please my me if no yes private sale total million billion thousand lines
+        rows fields columns dump latest""",
+    "id": """dan yang di ke dari ini itu untuk dengan ada jual dijual harga gratis saya kami berisi
+        lengkap juta ribu miliar penduduk pelanggan nomor alamat nama tanggal lahir bisa nego sampel
+        contoh atau juga sudah belum gan bos terbaru tahun baris isi hubungi kontak pengguna akun
+        beli dicari butuh minat silahkan silakan tidak akan lebih sekitar bocor bocoran semua masih
+        aja yg dgn utk tdk kak ya sini link unduh warga negara kolom ukuran tipis banyak mau cari
+        punya siapa tolong dapat baru data-data lainnya seluruh berikut pembeli serius""",
+    "pt": """de da do dos das em para com uma um os as que nao base dados vendo venda preco amostra
+        gratis linhas milhoes milhao brasileiros nome endereco telefone nascimento mae aceito sao
+        esta tambem mais pelo pela ao seu sua contato chama galera vazou vazamento compro registros
+        clientes banco isso essa esse aqui pra voce completo completa atualizada valor cpf mil
+        pago bases operadora sexo renda senha baixar disponivel""",
+    "es": """de la el los las en para con una un que del por se es y datos vendo venta precio
+        muestra gratis millones millon registros nombre direccion telefono clientes base contacto
+        mas tambien esta son su al lo compro busco filtrado filtrada descarga espanola espanoles
+        mexicanos argentinos cuentas usuarios correo tiene alguien hay pero como todos todo
+        completa actualizada pago interesados dni enlace fecha nacimiento""",
+    "fr": """de la le les des du et en pour avec une un est que qui dans sur par au aux je vends
+        vente
+        prix echantillon gratuit gratuite millions million lignes nom prenom adresse telephone base
+        clients donnees fuite contact plus pas ce cette sont achete cherche debattre francais
+        francaise numero naissance chez tout tous fichier telechargement miroir inscrits assures
+        operateur acces mairies j'achete quelqu'un disponible securite sociale""",
+    "hi": """hai hain ka ki ke ko mein se aur bhai nahi kya ye yeh wala wale sirf karo chahiye paisa
+        milega milta chaiye kar raha rahe bhi toh sabhi logo""",
+}
+_WORD_LANGS: dict[str, frozenset[str]] = {}
+for _lang, _words in _STOPWORDS.items():
+    for _w in _words.split():
+        _w = fold(_w)
+        _WORD_LANGS[_w] = _WORD_LANGS.get(_w, frozenset()) | {_lang}
+_ACCENTS = {"pt": re.compile(r"[ãõç]|ê|ô|ção|ções"), "es": re.compile(r"[ñ¿¡]|ción|ía"),
+            "fr": re.compile(r"[èùœâîû]|ç|é[^\W\d]|qu'|d'|l'")}
+_URLISH = re.compile(r"\S*(?:://|www\.|\.[a-z]{2,6}/)\S*|\S+@\S+|\[[^\]]{0,10}\]")
+_TOKEN = re.compile(r"[a-z']+")
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    counts = {"latin": 0, "ru": 0, "zh": 0, "ar": 0, "hi": 0}
+    for ch in text:
+        o = ord(ch)
+        if o < 0x80:
+            if ch.isalpha():
+                counts["latin"] += 1
+        elif 0x400 <= o <= 0x4FF:
+            counts["ru"] += 1
+        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x3040 <= o <= 0x30FF:
+            counts["zh"] += 3  # a Han character carries about a word
+        elif 0x600 <= o <= 0x6FF or 0x750 <= o <= 0x77F or 0xFB50 <= o <= 0xFEFF:
+            counts["ar"] += 1
+        elif 0x900 <= o <= 0x97F:
+            counts["hi"] += 1
+        elif ch.isalpha():
+            counts["latin"] += 1
+    return counts
+
+
+def detect(title: str, body: str) -> str:
+    """The post's language code; `title` and `body` as written (not folded)."""
+    text = _URLISH.sub(" ", f"{title}\n{body}")
+    counts = _script_counts(text)
+    latin = counts.pop("latin")
+    script, n = max(counts.items(), key=lambda kv: kv[1])
+    if n >= 6 and n >= 0.3 * latin:
+        return script
+    return _latin(text)
+
+
+def _latin(text: str) -> str:
+    folded = fold(text)
+    scores = dict.fromkeys(_STOPWORDS, 0.0)
+    for token in _TOKEN.findall(folded):
+        langs = _WORD_LANGS.get(token.strip("'"))
+        if langs:
+            share = 1.0 / len(langs)
+            for lang in langs:
+                scores[lang] += share
+    lowered = text.lower()
+    for lang, pattern in _ACCENTS.items():
+        scores[lang] += 0.5 * min(len(pattern.findall(lowered)), 10)
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] < 1.5 or scores[best] <= scores["en"]:
+        return "en"
+    if best == "hi" and scores["hi"] < 2 * scores["en"]:
+        return "en"
+    return best

@@ -1,0 +1,68 @@
+"""Fast phrase lookup for the normalizer's word tables (countries, data fields): text is cut into
+tokens once and looked up in dicts, which stays fast where a regex of hundreds of alternatives
+with boundaries does not. Phrases of several words, stems ("российск*") and Han phrases (found
+as substrings, Chinese has no spaces) are supported. Both sides are folded (`fold.fold`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from monitor.normalize.fold import fold
+
+_SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_]+")
+_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def tokens(folded: str) -> list[str]:
+    return [t.strip("'’-") for t in _SPLIT.findall(folded)]
+
+
+class Lexicon:
+    """Phrases mapped to values; `find` yields the values of the phrases in a text, in order."""
+
+    def __init__(self, entries: Iterable[tuple[str, str]]):
+        self._exact: dict[str, str] = {}
+        self._stems: dict[str, list[tuple[str, str]]] = {}
+        self._han: list[tuple[str, str]] = []
+        self._longest = 1
+        for phrase, value in entries:
+            stem = phrase.endswith("*")
+            words = tokens(fold(phrase.rstrip("*").replace("_", " ")))
+            if not words:
+                continue
+            key = " ".join(words)
+            if _HAN.search(key):
+                self._han.append((key.replace(" ", ""), value))
+            elif stem and len(words) == 1:
+                self._stems.setdefault(key[:3], []).append((key, value))
+            else:
+                self._exact.setdefault(key, value)
+                self._longest = max(self._longest, len(words))
+        for bucket in self._stems.values():
+            bucket.sort(key=lambda kv: len(kv[0]), reverse=True)
+
+    def find(self, folded: str) -> list[str]:
+        found: list[str] = []
+        words = tokens(folded)
+        n = len(words)
+        i = 0
+        while i < n:
+            step = 1
+            for size in range(min(self._longest, n - i), 0, -1):
+                value = self._exact.get(words[i] if size == 1 else " ".join(words[i:i + size]))
+                if value is not None:
+                    found.append(value)
+                    step = size
+                    break
+            else:
+                word = words[i]
+                for stem, value in self._stems.get(word[:3], ()):
+                    if word.startswith(stem):
+                        found.append(value)
+                        break
+            i += step
+        if self._han and _HAN.search(folded):
+            for phrase, value in self._han:
+                found.extend([value] * folded.count(phrase))
+        return found

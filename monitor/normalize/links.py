@@ -1,0 +1,219 @@
+"""Links in a post, refanged: every URL (plain text, defanged text and HTML anchors), the ones that
+lead to data (`samples[]`), the ways to reach the seller (`contacts[]`) and the hosts that may be
+the victim's (`victim.domains`).
+
+Defanged spellings read: `hxxp(s)`, `h**ps`, `[.]`, `(.)`, `{.}`, `[dot]`, `[:]//`, `[://]`,
+`[@]`, `(at)`; a host without scheme is read when its top-level domain is a real one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from monitor.models import Contact, SampleLink
+from monitor.normalize.hosts import (
+    CONTACT_HOSTS,
+    DATA_EXTENSIONS,
+    FILE_HOSTS,
+    NEUTRAL_HOSTS,
+    PASTE_SITES,
+    TLDS,
+    WORDLIKE_TLDS,
+    XMPP_HOSTS,
+    host_in,
+)
+from monitor.onion import is_valid_v3_onion
+
+_DOT = r"(?:\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?|\.)"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_SCHEME = (r"(?P<scheme>(?:h[tx*]{2}p|h\[tt\]p|h\[xx\]p)(?P<s>s?)\s?"
+           r"(?:\[:\]|\(:\)|:)\s?(?:\[/\]|/){2}"
+           r"|(?:h[tx*]{2}p)(?P<s2>s?)\[://\]|ftp://)")
+_PATH = r"(?P<path>[/?#](?:\[\.\]|\[dot\]|[^\s<>\"'\[\]\)}`|\u3000-\u303f\uff0c])*)?"
+URL = re.compile(
+    rf"(?<![\w@.\-/])(?:{_SCHEME})?(?P<host>(?:{_LABEL}{_DOT})+(?P<tld>[a-z]{{2,24}}))"
+    rf"(?P<port>:\d{{2,5}})?(?![\w-]){_PATH}",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(
+    rf"(?<![\w.+-])(?P<user>[a-z0-9][\w.+-]*)\s?(?:@|\[@\]|\(@\)|\[at\]|\(at\)|\{{at\}})\s?"
+    rf"(?P<host>(?:{_LABEL}{_DOT})+[a-z]{{2,24}})(?![\w-])",
+    re.IGNORECASE,
+)
+MAGNET = re.compile(r"magnet:\?xt=urn:[a-z0-9]+:[a-z0-9]{32,40}[^\s<>\"'\]\)]*", re.IGNORECASE)
+_TELEGRAM = re.compile(
+    r"(?:telegram|tg|telega|телеграм\w*|телега|тг|тлг|تيليجرام|تلغرام|تليجرام|टेलीग्राम|电报|纸飞机|"
+    r"飞机)\s*(?:id|handle)?\s*[:：\-–=]?\s*@([a-z][a-z0-9_]{3,31})|(?<![\w/.])@([a-z][a-z0-9_]{3,31}"
+    r"(?:bot)?)(?=\s*\(?\s*(?:on\s+)?(?:telegram|tg)\b)", re.IGNORECASE)
+_XMPP_WORD = re.compile(r"(?:jabber|xmpp|jid|жаббер|джаббер|жаба)\s*[:：\-–=]?\s*$",
+                        re.IGNORECASE)
+_TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
+_SESSION = re.compile(r"(?<![0-9a-f])05[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
+_DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"*>"
+_SECOND_LEVEL = frozenset({"go", "co", "ac", "or", "web", "sch", "gov", "com", "net", "org",
+                           "edu", "mil", "gob", "nic", "ne", "gouv", "govt", "nhs", "police"})
+
+
+@dataclass(frozen=True, slots=True)
+class FoundLinks:
+    links: tuple[str, ...] = ()
+    samples: tuple[SampleLink, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    domains: tuple[str, ...] = ()  # hosts that may be the victim's
+
+
+def refang_host(host: str) -> str:
+    return _DEFANG_DOT.sub(".", host).lower().rstrip(".")
+
+
+def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> FoundLinks:
+    """Links, samples, contacts and candidate victim domains in `text` and `hrefs`."""
+    forum_host = (urlsplit(forum_url).hostname or "") if forum_url else ""
+    contacts: list[Contact] = []
+    taken: list[tuple[int, int]] = []
+    for m in EMAIL.finditer(text):
+        taken.append(m.span())
+        host = refang_host(m.group("host"))
+        address = f"{m.group('user').lower()}@{host}"
+        xmpp = bool(_XMPP_WORD.search(text, max(0, m.start() - 20), m.start())) or host_in(
+            host, XMPP_HOSTS)
+        contacts.append(Contact("xmpp" if xmpp else "email", address))
+    urls: list[tuple[str, bool]] = []
+    for m in MAGNET.finditer(text):
+        taken.append(m.span())
+        urls.append((m.group(), False))
+    for m in URL.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        found = _from_match(m)
+        if found is not None:
+            urls.append(found)
+    for href in hrefs:
+        found_href = _from_href(href, forum_url)
+        if found_href is not None:
+            urls.append(found_href)
+    for m in _TELEGRAM.finditer(text):
+        contacts.append(Contact("telegram", "@" + (m.group(1) or m.group(2))))
+    for m in _SESSION.finditer(text):
+        contacts.append(Contact("session", m.group().lower()))
+    for m in _TOX.finditer(text):
+        contacts.append(Contact("tox", m.group().upper()))
+    return _sort(urls, contacts, forum_host)
+
+
+def _from_href(href: str, forum_url: str) -> tuple[str, bool] | None:
+    """An anchor's target: absolute (perhaps defanged), a magnet, or relative to the forum."""
+    href = href.strip()
+    if MAGNET.match(href):
+        return href, False
+    m = URL.match(href)
+    if m and (m.group("scheme") or "/" not in href.split(m.group("host"))[0]):
+        return _from_match(m)
+    try:
+        absolute = urljoin(forum_url, href) if forum_url else href
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return _clean(absolute), False
+    return None
+
+
+def _from_match(m: re.Match[str]) -> tuple[str, bool] | None:
+    raw_host, tld = m.group("host"), m.group("tld").lower()
+    host = refang_host(raw_host)
+    scheme_text = m.group("scheme") or ""
+    path = m.group("path") or ""
+    defanged = bool(_DEFANG_DOT.search(raw_host)) or (
+        bool(scheme_text) and not scheme_text.lower().startswith(("http", "ftp"))) or (
+        "[" in scheme_text) or bool(_DEFANG_DOT.search(path))
+    if tld != "onion" and not _plausible_tld(tld, host, bool(scheme_text or path or defanged)):
+        return None
+    if not scheme_text and not path and not defanged and len(host.split(".")) == 2 and (
+            host.split(".")[0].isdigit()):
+        return None
+    secure = bool(m.group("s") or m.group("s2"))
+    if scheme_text.lower().startswith("ftp"):
+        scheme = "ftp"
+    elif scheme_text:
+        scheme = "https" if secure else "http"
+    else:
+        scheme = "http" if tld == "onion" else "https"
+    path = _DEFANG_DOT.sub(".", path) if path else ""
+    url = _clean(f"{scheme}://{host}{m.group('port') or ''}{path}")
+    return url, defanged
+
+
+def _plausible_tld(tld: str, host: str, marked: bool) -> bool:
+    """A real TLD; one that reads as a word ("is", "it", "me") only with a scheme, a path, a
+    defanged dot or an organisational second level ("go.id")."""
+    if tld in TLDS:
+        return True
+    return tld in WORDLIKE_TLDS and (marked or host.split(".")[-2] in _SECOND_LEVEL)
+
+
+def _clean(url: str) -> str:
+    """Strip what trails a URL in prose (punctuation, an unbalanced closing bracket)."""
+    while url and url[-1] in _TRAILING:
+        url = url[:-1]
+    while url.endswith(")") and url.count("(") < url.count(")"):
+        url = url[:-1]
+    return url
+
+
+def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str) -> FoundLinks:
+    links: list[str] = []
+    samples: list[SampleLink] = []
+    domains: list[str] = []
+    seen: dict[str, int] = {}
+    for url, defanged in urls:
+        key = url.rstrip("/").lower() if not url.startswith("magnet:") else url.lower()
+        if key in seen:
+            if defanged and samples:  # the same link written both ways: record that it was
+                samples = [s if s.url != links[seen[key]] else SampleLink(
+                    s.url, s.host, s.onion, True) for s in samples]
+            continue
+        seen[key] = len(links)
+        links.append(url)
+        if url.startswith("magnet:"):
+            samples.append(SampleLink(url, "magnet", False, defanged))
+            continue
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        bare = host[4:] if host.startswith("www.") else host
+        if forum_host and (host == forum_host or bare == forum_host.removeprefix("www.")):
+            continue
+        if host_in(host, CONTACT_HOSTS):
+            if host_in(host, frozenset({"t.me", "telegram.me", "telegram.dog"})):
+                handle = parts.path.strip("/").split("/")[0]
+                if handle and handle not in ("joinchat", "s", "c", "+"):
+                    contacts.append(Contact("telegram", "@" + handle.lstrip("+")))
+            continue
+        onion = host.endswith(".onion")
+        if onion:
+            if is_valid_v3_onion(host):
+                samples.append(SampleLink(url, host, True, defanged))
+            continue
+        if host_in(host, FILE_HOSTS) or host_in(host, PASTE_SITES) or _is_data_path(parts.path):
+            samples.append(SampleLink(url, bare, False, defanged))
+            continue
+        if not host_in(host, NEUTRAL_HOSTS) and bare not in domains:
+            domains.append(bare)
+    return FoundLinks(tuple(links), tuple(samples), _dedupe(contacts), tuple(domains))
+
+
+def _is_data_path(path: str) -> bool:
+    return path.lower().endswith(DATA_EXTENSIONS)
+
+
+def _dedupe(contacts: list[Contact]) -> tuple[Contact, ...]:
+    seen: set[tuple[str, str]] = set()
+    out: list[Contact] = []
+    for c in contacts:
+        key = (c.type, c.value.lower())
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return tuple(out)

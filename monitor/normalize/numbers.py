@@ -1,0 +1,184 @@
+"""Numbers as sellers write them, in the languages Bazaarwatch reads: digit groups ("15,000,000",
+"15.000.000", "15 000 000", "15'000'000"), decimal commas ("2,9 млрд"), multipliers ("279M",
+"279 juta", "1.5кк", "81.5 crore", "75万", "mil millones") and Chinese numerals ("十亿").
+
+Separators are resolved by the number's shape first; only a lone separator followed by exactly
+three digits is ambiguous, and then the caller says whether an integer is expected and the post's
+language says which mark is its decimal one. All functions work on folded text (`fold.fold`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.normalize.fold import fold
+
+# Languages whose writers use the comma as the decimal mark.
+DECIMAL_COMMA_LANGS = frozenset({"id", "ru", "pt", "es", "fr"})
+
+# (words, value). "mil" is a thousand in Spanish and Portuguese and a million in English slang:
+# it is resolved by language in `_multiplier_value`.
+_MULTIPLIERS: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("k", "к", "thousand", "thousands", "ribu", "rb", "rbu", "тыс", "тысяч", "тысячи", "тысяча",
+      "mille", "milles", "ألف", "الف", "آلاف", "الاف", "हज़ार", "हजार", "千", "thsd"), 1e3),
+    (("lakh", "lakhs", "lac", "lacs", "lakh+", "लाख", "十万"), 1e5),
+    (("m", "mm", "mn", "mln", "mio", "mil.", "million", "millions", "millon", "millón", "millones",
+      "milhao", "milhão", "milhoes", "milhões", "juta", "jt", "jt.", "jutaan", "млн", "млн.",
+      "миллион", "миллиона", "миллионов", "лям", "ляма", "лямов", "kk", "кк", "مليون", "ملايين",
+      "مليونا", "मिलियन", "百万", "百萬"), 1e6),
+    (("crore", "crores", "cr", "करोड़", "करोड", "千万", "千萬"), 1e7),
+    (("万", "萬"), 1e4),
+    (("亿", "億"), 1e8),
+    (("b", "bn", "bln", "billion", "billions", "billon", "billón", "billones", "bilhao", "bilhão",
+      "bilhoes", "bilhões", "miliar", "milyar", "milliard", "milliards", "млрд", "млрд.",
+      "миллиард", "миллиарда", "миллиардов", "mil millones", "mil milhoes", "mil milhões", "ккк",
+      "kkk", "مليار", "مليارات", "बिलियन", "अरब", "十亿"), 1e9),
+    (("trillion", "trillions", "triliun", "трлн"), 1e12),
+)
+_MULT_VALUE: dict[str, float] = {fold(w): v for words, v in _MULTIPLIERS for w in words}
+_MULT_VALUE["mil"] = 0.0  # resolved by language
+_CJK_UNIT = re.compile(r"[\u3000-\u9fff]")
+
+
+def _mult_alternation() -> str:
+    words = sorted(_MULT_VALUE, key=len, reverse=True)
+    alts = []
+    for w in words:
+        esc = re.escape(w).replace("\\ ", r"\s+")
+        # CJK units stand right after digits and before other CJK letters: no word boundary.
+        alts.append(esc if _CJK_UNIT.match(w) else esc + r"(?![^\W\d_])")
+    return "|".join(alts)
+
+
+# A number: space/apostrophe-grouped thousands, or digits with dots and commas. Not after a
+# Latin letter (versions "v2.3", hashes "sha256"), except "rp" ("rp150.000").
+NUMBER = re.compile(
+    r"(?<![\d,])(?<!\d\.)(?<![a-oq-z_])"
+    r"(?:\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)*)"
+)
+MULTIPLIER = re.compile(r"[ \u00a0\u202f\u2009]?(?:" + _mult_alternation() + ")")
+_ZH_NUMERAL = re.compile(r"[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万萬亿億]*")
+_ZH_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_ZH_SMALL = {"十": 10, "百": 100, "千": 1000}
+_ZH_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_RANGE_JOIN = re.compile(
+    r"\s*(?:-|–|—|~|to|a|à|ate|até|hasta|до|sampai|hingga|s/d|至|到)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    start: int
+    end: int  # after the multiplier, when there is one
+    value: float
+    text: str
+    multiplier: float = 1.0  # 1.0 when none was written
+    high: float | None = None  # the upper end of a range "50-60M" (value is the lower end)
+
+
+def parse_digits(digits: str, *, integer: bool, lang: str | None, has_multiplier: bool) -> float:
+    """The value of a digit string such as "15.000.000", "2,9", "223,74" or "15 000 000".
+
+    A lone separator before exactly three digits groups thousands unless a multiplier follows
+    ("1,500 juta"); then the language's decimal mark decides. `integer` is kept for callers
+    that read counts, where a fraction without multiplier cannot be a count."""
+    s = re.sub(r"[ \u00a0\u202f\u2009']", "", digits)
+    dots, commas = s.count("."), s.count(",")
+    if dots and commas:
+        dec = "." if s.rfind(".") > s.rfind(",") else ","
+        grp = "," if dec == "." else "."
+        whole, _, frac = s.rpartition(dec)
+        return float(whole.replace(grp, "") + "." + frac)
+    if not dots and not commas:
+        return float(s)
+    sep = "." if dots else ","
+    parts = s.split(sep)
+    if len(parts) > 2:
+        if all(len(p) == 3 for p in parts[1:]):
+            return float("".join(parts))
+        return float(parts[0] + "." + parts[1])  # malformed ("1.2.3"): read the first decimal
+    whole, frac = parts
+    if len(frac) != 3 or whole in ("0", ""):
+        return float(f"{whole or 0}.{frac}")
+    if not has_multiplier:
+        return float(whole + frac)
+    decimal_mark = "," if lang in DECIMAL_COMMA_LANGS else "."
+    if sep == decimal_mark:
+        return float(f"{whole}.{frac}")
+    return float(whole + frac)
+    decimal_mark = "," if lang in DECIMAL_COMMA_LANGS else "."
+    if has_multiplier and sep == decimal_mark:
+        return float(f"{whole}.{frac}")
+    if not has_multiplier and not integer and sep == decimal_mark and len(whole) <= 3:
+        return float(f"{whole}.{frac}") if lang in DECIMAL_COMMA_LANGS and sep == "," else float(
+            whole + frac)
+    return float(whole + frac)
+
+
+def multiplier_value(word: str, lang: str | None) -> float:
+    w = re.sub(r"\s+", " ", word.strip())
+    if w == "mil":
+        return 1e3 if lang in ("es", "pt") else 1e6
+    return _MULT_VALUE.get(w, 1.0)
+
+
+def zh_numeral(text: str) -> int | None:
+    """The value of a Chinese numeral such as "十亿", "三亿五千万" or "七十五万"."""
+    total, section, digit = 0, 0, 0
+    seen = False
+    for ch in text:
+        if ch in _ZH_DIGIT:
+            digit, seen = _ZH_DIGIT[ch], True
+        elif ch in _ZH_SMALL:
+            section += (digit or 1) * _ZH_SMALL[ch]
+            digit, seen = 0, True
+        elif ch in _ZH_BIG:
+            unit = _ZH_BIG[ch]
+            if unit == 10**8:
+                total = (total + section + digit) * unit
+                section = 0
+            else:
+                section = (section + digit) * unit
+            digit = 0
+        else:
+            return None
+    return total + section + digit if seen else None
+
+
+def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[Number]:
+    """Every number in folded `text` with its multiplier, in order. A range is one Number whose
+    value is its lower end, what the seller at least claims ("50-60m": 50e6, high=60e6)."""
+    found: list[Number] = []
+    for m in NUMBER.finditer(text):
+        digits = m.group()
+        end = m.end()
+        mult = 1.0
+        mm = MULTIPLIER.match(text, end)
+        if mm:
+            mult = multiplier_value(mm.group().strip(), lang)
+            end = mm.end()
+        try:
+            base = parse_digits(digits, integer=integer, lang=lang, has_multiplier=mult != 1.0)
+        except ValueError:
+            continue
+        found.append(Number(m.start(), end, base * mult, text[m.start():end], mult))
+    for m in _ZH_NUMERAL.finditer(text):
+        value = zh_numeral(m.group())
+        if value is not None and (value >= 10 or m.group()[-1] in "万萬亿億"):
+            found.append(Number(m.start(), m.end(), float(value), m.group(), 1.0))
+    found.sort(key=lambda n: n.start)
+    return _join_ranges(text, found)
+
+
+def _join_ranges(text: str, found: list[Number]) -> list[Number]:
+    out: list[Number] = []
+    for n in found:
+        prev = out[-1] if out else None
+        if (prev is not None and n.start - prev.end < 10
+                and _RANGE_JOIN.match(text, prev.end, n.start)):
+            low = prev.value * (n.multiplier if prev.multiplier == 1.0 else 1.0)
+            if low < n.value:
+                out[-1] = Number(prev.start, n.end, low, text[prev.start:n.end],
+                                 n.multiplier, n.value)
+                continue
+        out.append(n)
+    return out

@@ -1,0 +1,205 @@
+"""The asking price: amount and currency in fiat or crypto ("$500", "500$", "US$ 5.000", "5k USD",
+"0,15 bitcoin", "45 XMR", "Rp 150 juta", "150 000 руб", "₹30 lakh", "20万美元", "€835"), whether
+it is negotiable, and for auctions the start price (the amount), the step and the buy-now price.
+`price.usd` comes from an offline rate table (USD per unit), never from the network."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from monitor.models import Price
+from monitor.normalize.counts import mask
+from monitor.normalize.fold import fold, words_pattern
+from monitor.normalize.numbers import Number, find_numbers
+
+# Folded currency spellings, longest first when compiled. Prefix ones stand before the amount.
+_PREFIX: dict[str, str] = {
+    "us$": "USD", "usd": "USD", "$": "USD", "€": "EUR", "eur": "EUR", "£": "GBP", "gbp": "GBP",
+    "₹": "INR", "rs.": "INR", "rs": "INR", "inr": "INR", "rp.": "IDR", "rp": "IDR", "idr": "IDR",
+    "r$": "BRL", "brl": "BRL", "¥": "CNY", "cny": "CNY", "rmb": "CNY", "₽": "RUB", "rub": "RUB",
+    "₿": "BTC", "btc": "BTC", "xmr": "XMR", "eth": "ETH", "usdt": "USDT", "ltc": "LTC",
+    "a$": "AUD", "au$": "AUD", "c$": "CAD", "ca$": "CAD", "mx$": "MXN", "₺": "TRY", "₩": "KRW",
+    "₱": "PHP", "rm": "MYR", "₫": "VND", "₴": "UAH", "zł": "PLN", "chf": "CHF", "aed": "AED",
+    "sar": "SAR", "egp": "EGP", "mxn": "MXN", "ars": "ARS", "cop": "COP",
+}
+_SUFFIX: dict[str, str] = {
+    "$": "USD", "usd": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "dolar": "USD",
+    "dolares": "USD", "dólares": "USD", "долларов": "USD", "доллара": "USD", "доллар": "USD",
+    "баксов": "USD", "бакс": "USD", "бакса": "USD", "€": "EUR", "eur": "EUR", "euro": "EUR",
+    "euros": "EUR", "евро": "EUR", "£": "GBP", "gbp": "GBP", "pounds": "GBP", "₹": "INR",
+    "inr": "INR", "rupees": "INR", "rupee": "INR", "rs": "INR", "rs.": "INR", "रुपये": "INR",
+    "रुपए": "INR", "rp": "IDR", "rupiah": "IDR", "idr": "IDR", "руб": "RUB", "руб.": "RUB",
+    "рублей": "RUB", "рубля": "RUB", "рубль": "RUB", "р": "RUB", "р.": "RUB", "₽": "RUB",
+    "rub": "RUB", "btc": "BTC", "bitcoin": "BTC", "bitcoins": "BTC", "биткоин": "BTC",
+    "биткоина": "BTC", "биткоинов": "BTC", "битка": "BTC", "бтс": "BTC", "₿": "BTC",
+    "xmr": "XMR", "monero": "XMR", "монеро": "XMR", "eth": "ETH", "ether": "ETH",
+    "ethereum": "ETH", "usdt": "USDT", "tether": "USDT", "usdt trc20": "USDT", "ltc": "LTC",
+    "litecoin": "LTC", "美元": "USD", "美金": "USD", "刀": "USD", "元": "CNY", "人民币": "CNY",
+    "块": "CNY", "rmb": "CNY", "cny": "CNY", "比特币": "BTC", "reais": "BRL", "real": "BRL",
+    "brl": "BRL", "r$": "BRL", "pesos": "MXN", "mxn": "MXN", "ars": "ARS", "دولار": "USD",
+    "دولارات": "USD", "ريال": "SAR", "درهم": "AED", "جنيه": "EGP", "دينار": "KWD",
+    "بيتكوين": "BTC", "डॉलर": "USD", "aed": "AED", "sar": "SAR", "egp": "EGP", "chf": "CHF",
+    "aud": "AUD", "cad": "CAD", "try": "TRY", "uah": "UAH", "грн": "UAH", "kzt": "KZT",
+    "тенге": "KZT", "ngn": "NGN", "zar": "ZAR", "pkr": "PKR", "bdt": "BDT", "jpy": "JPY",
+    "円": "JPY", "krw": "KRW", "php": "PHP", "myr": "MYR", "sgd": "SGD", "thb": "THB",
+    "vnd": "VND", "euro's": "EUR", "k$": "USD",
+}
+_CRYPTO_WORDS: dict[str, str] = {
+    "btc": "BTC", "bitcoin": "BTC", "bitcoins": "BTC", "биткоин": "BTC", "биткоинах": "BTC",
+    "xmr": "XMR", "monero": "XMR", "монеро": "XMR", "eth": "ETH", "ethereum": "ETH",
+    "usdt": "USDT", "tether": "USDT", "ltc": "LTC", "litecoin": "LTC", "比特币": "BTC",
+    "门罗币": "XMR", "泰达币": "USDT",
+}
+
+
+def _alternation(words: object) -> str:
+    folded = sorted({fold(w) for w in words}, key=len, reverse=True)  # type: ignore[union-attr]
+    return "|".join(re.escape(w) for w in folded)
+
+
+_PREFIX_FOLDED = {fold(k): v for k, v in _PREFIX.items()}
+_SUFFIX_FOLDED = {fold(k): v for k, v in _SUFFIX.items()}
+_PREFIX_RE = re.compile(r"(?<![a-z])(?P<cur>" + _alternation(_PREFIX) + r")\s?[:=]?\s?$")
+_SUFFIX_RE = re.compile(r"\s?(?P<cur>" + _alternation(_SUFFIX) + r")(?![a-z\u0400-\u04ff])")
+_PAYMENT = re.compile(
+    r"(?:pay\w*|paid|pago|pagamento|pagar|paiement|оплат\w*|bayar|pembayaran|accept\w*|aceito|"
+    r"acepto|only|in|via|em|en|через|в|dalam|par|за|только|pakai|用|付|支付|بال|بـ)\s*"
+    r"(?P<cur>" + _alternation(_CRYPTO_WORDS) + r")(?![a-z])")
+_PRICE_WORD = re.compile(words_pattern((
+    "price", "prices", "pricing", "price tag", "asking", "asking price", "cost", "costs",
+    "selling for", "for only", "only", "цена", "ценник", "стоимость", "прайс", "отдам за", "за",
+    "harga", "hrg", "dijual", "mahar", "precio", "preco", "preço", "valor", "por", "prix",
+    "tarif", "pour", "السعر", "سعر", "بسعر", "कीमत", "दाम", "rate", "for", "@",
+)) + r"|价格|售价|价钱|报价|价|售")
+_START = re.compile(words_pattern((
+    "start", "starting", "starting price", "start price", "starting bid", "start bid",
+    "opening bid",
+    "min bid", "старт", "стартовая", "начальная", "начало", "mulai", "harga awal", "inicio",
+    "início", "lance inicial", "precio inicial", "depart", "départ", "mise de depart",
+    "mise de départ", "البداية", "सुरुआत",
+)) + r"|起拍|起价")
+_STEP = re.compile(words_pattern((
+    "step", "bid step", "increment", "min step", "шаг", "kelipatan", "incremento", "paso", "pas",
+    "الزيادة", "incr",
+)) + r"|加价|加幅")
+_BUY_NOW = re.compile(words_pattern((
+    "blitz", "блиц", "buy now", "buy-now", "bin", "autobuy", "auto buy", "автовыкуп", "выкуп",
+    "instant buy", "instant", "beli langsung", "compra inmediata", "compra imediata",
+    "achat immediat", "achat immédiat", "buyout", "ab",
+)) + r"|一口价|秒杀")
+_NEGOTIABLE = re.compile(words_pattern((
+    "negotiable", "nego", "negotiate", "negotiation", "obo", "or best offer", "best offer",
+    "make an offer", "make offer", "make me an offer", "open to offers", "offers", "торг",
+    "торг уместен", "договорная", "договоримся", "bisa nego", "negociable", "negociavel",
+    "negociável", "a negociar", "negociar", "a combinar", "à negocier", "a negocier",
+    "à débattre", "a debattre", "negociable", "قابل للتفاوض", "للتفاوض", "मोलभाव",
+)) + r"|可谈|可议|可商量|面议|议价")
+_NOT_PRICE = re.compile(words_pattern((
+    "revenue", "revenues", "turnover", "omzet", "выручка", "оборот", "balance", "balances",
+    "баланс", "остаток", "saldo", "income", "receita", "ingresos", "chiffre d'affaires",
+    "worth", "loss", "losses", "damages", "fine", "valuation", "capitalization", "deposit",
+    "deposits", "transactions", "spent", "limit", "ransom",
+)) + r"|营收|收入|余额")
+_BARE_PRICE = re.compile(
+    r"(?:price|цена|harga|precio|preco|preço|prix|السعر|价格|售价)\s*[:=：-]?\s*")
+_CLAUSE_END = re.compile(r"\n|[;|•。！？!?，、،؛]|\.\s|,\s(?!\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class PriceMention:
+    number: Number
+    currency: str | None
+    start: int
+    end: int
+
+
+def mentions(text: str, lang: str | None) -> list[PriceMention]:
+    """Amounts with a currency written by them, in folded `text`, in order."""
+    masked = mask(text)
+    out: list[PriceMention] = []
+    for n in find_numbers(masked, lang, integer=False):
+        before = masked[max(0, n.start - 8):n.start]
+        pm = _PREFIX_RE.search(before)
+        sm = _SUFFIX_RE.match(masked, n.end)
+        # short words that are currencies only right after a number
+        if (sm and sm.group("cur") in ("р", "р.", "rs", "real", "try", "php") and not pm
+                and sm.start("cur") != n.end and sm.group("cur") not in ("rs", "р.")):
+            sm = None
+        if pm:
+            currency = _PREFIX_FOLDED[pm.group("cur")]
+            out.append(PriceMention(n, currency, n.start - len(before) + pm.start(), n.end))
+        elif sm:
+            out.append(PriceMention(n, _SUFFIX_FOLDED[sm.group("cur")], n.start, sm.end()))
+    return out
+
+
+def _clause_before(text: str, pos: int, width: int = 40) -> str:
+    lo = max(0, pos - width)
+    cut = lo
+    for m in _CLAUSE_END.finditer(text, lo, pos):
+        cut = m.end()
+    return text[cut:pos]
+
+
+def _bare_after_keyword(text: str, lang: str | None) -> PriceMention | None:
+    """"Price: 500" with the currency only named as the means of payment, or not at all."""
+    masked = mask(text)
+    for m in _BARE_PRICE.finditer(masked):
+        nums = find_numbers(masked[m.end():m.end() + 20], lang, integer=False)
+        if nums and nums[0].start == 0:
+            n = nums[0]
+            shifted = Number(n.start + m.end(), n.end + m.end(), n.value, n.text, n.multiplier)
+            return PriceMention(shifted, None, shifted.start, shifted.end)
+    return None
+
+
+def price(title: str, body: str, lang: str | None, *,
+          rates: Mapping[str, float] | None = None) -> Price:
+    """The listing's price from folded title and body."""
+    chosen: PriceMention | None = None
+    step = buy_now = None
+    negotiable = bool(_NEGOTIABLE.search(body) or _NEGOTIABLE.search(title))
+    for text in (body, title):
+        found = [m for m in mentions(text, lang)
+                 if not _NOT_PRICE.search(_clause_before(text, m.start, 30))]
+        if not found:
+            continue
+        starts = [m for m in found if _START.search(_clause_before(text, m.start, 25))]
+        if starts:
+            chosen = starts[0]
+            step = next((m.number.value for m in found
+                         if _STEP.search(_clause_before(text, m.start, 20))), None)
+            buy_now = next((m.number.value for m in found
+                            if _BUY_NOW.search(_clause_before(text, m.start, 20))), None)
+            break
+        keyed = [m for m in found if _PRICE_WORD.search(_clause_before(text, m.start))]
+        chosen = (keyed or found)[0]
+        if keyed or text is title:
+            break
+        bare = _bare_after_keyword(text, lang)
+        if bare is not None:
+            chosen = PriceMention(bare.number, _payment(body + "\n" + title), bare.start, bare.end)
+        break
+    if chosen is None:
+        bare = _bare_after_keyword(body, lang) or _bare_after_keyword(title, lang)
+        payment = _payment(body + "\n" + title)
+        if bare is None:
+            return Price(currency=payment, negotiable=negotiable)
+        chosen = PriceMention(bare.number, payment or "USD", bare.start, bare.end)
+    amount = chosen.number.value
+    currency = chosen.currency
+    usd = None
+    if rates is not None and currency is not None:
+        rate = 1.0 if currency == "USD" else rates.get(currency)
+        usd = round(amount * rate, 2) if rate is not None else None
+    source = body if body.find(chosen.number.text) >= 0 else title
+    text_span = source[chosen.start:chosen.end] if source else chosen.number.text
+    return Price(amount=amount, currency=currency, usd=usd, text=text_span.strip() or None,
+                 negotiable=negotiable, auction_step=step, buy_now=buy_now)
+
+
+def _payment(text: str) -> str | None:
+    m = _PAYMENT.search(text)
+    return _CRYPTO_WORDS.get(m.group("cur")) if m else None

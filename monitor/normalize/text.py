@@ -1,0 +1,67 @@
+"""The post's HTML as text, plus the link targets that only the markup holds (anchor hrefs,
+image sources). Hidden-content boxes are ordinary markup here: their text and links count."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+_BLOCK = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul", "summary", "details",
+})
+_DROP = frozenset({"script", "style", "noscript", "template", "head"})
+_LINK_ATTRS = (("a", "href"), ("img", "src"), ("iframe", "src"), ("source", "src"))
+_BLANKS = re.compile(r"[ \t\r\f\v]+")
+_LINES = re.compile(r"\n\s*\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class PostText:
+    text: str
+    hrefs: tuple[str, ...] = ()
+
+
+def from_html(html: str) -> PostText:
+    """Text of `html` with block elements on their own lines, and its link targets in order."""
+    if not html.strip():
+        return PostText("")
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return PostText(html)
+    parts: list[str] = []
+    hrefs: list[str] = []
+    _walk(root, parts, hrefs)
+    text = _BLANKS.sub(" ", "".join(parts))
+    text = _LINES.sub("\n\n", "\n".join(line.strip() for line in text.split("\n")))
+    return PostText(text.strip(), tuple(hrefs))
+
+
+def _walk(el: etree._Element, parts: list[str], hrefs: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in _DROP:
+        if el.tail:
+            parts.append(el.tail)
+        return
+    for name, attr in _LINK_ATTRS:
+        if tag == name:
+            value = (el.get(attr) or "").strip()
+            if value and not value.startswith(("#", "javascript:", "data:")):
+                hrefs.append(value)
+    block = tag in _BLOCK
+    if block:
+        parts.append("\n")
+    if el.text and tag:
+        parts.append(el.text)
+    for child in el:
+        _walk(child, parts, hrefs)
+    if block:
+        parts.append("\n")
+    if el.tail:
+        parts.append(el.tail)

@@ -1,0 +1,142 @@
+"""The victim: organisations (from the operator's gazetteer, a shipped list, and clear title
+patterns such as "Tokopedia 91M" or "KPU.GO.ID 2024 Voters"), the victim's own domains, and its
+country (from ccTLDs such as ".go.id", from country names and demonyms in the languages read,
+and from the organisations found)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from monitor.models import Victim
+from monitor.normalize.countries import CCTLD, COUNTRY_WORDS, SECOND_LEVEL_CC
+from monitor.normalize.fold import fold
+from monitor.normalize.lexicon import Lexicon
+from monitor.normalize.orgs import KNOWN_ORGS
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    """An organisation to look for: its name, the spellings that mean it, its country."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    country: str | None = None
+
+
+_COUNTRY_LEXICON = Lexicon((word, code) for code, words in COUNTRY_WORDS.items()
+                           for word in words.split())
+_TITLE_GENERIC = frozenset(fold(w) for w in [
+    "selling", "sell", "wts", "wtb", "free", "leak", "leaked", "database", "db", "data", "dump",
+    "users", "user", "records", "lines", "rows", "full", "fresh", "new", "private", "exclusive",
+    "sale", "for", "the", "of", "and", "with", "from", "leaks", "base", "dijual", "jual", "vendo",
+    "vends", "продам", "the", "a", "an", "combo", "combolist", "accounts", "emails", "customers",
+    "clients", "voters", "citizens", "indonesia", "india", "russia", "china", "brazil", "france",
+    "spain", "mexico", "database+", "update", "updated", "sample", "government", "gov", "bank",
+    "hot", "urgent", "selling:", "selling-", "dumps"
+])
+_DOMAIN_IN_TITLE = re.compile(
+    r"(?<![\w.])([a-z0-9][a-z0-9-]*)(?:\.[a-z0-9-]+)*\.([a-z]{2,6})(?![\w.])",
+                              re.IGNORECASE)
+_BEFORE_COUNT = re.compile(
+    r"([A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?:\d[\d.,]*\s?(?:[kKmMbB]|juta|million|"
+    r"billion|millions|milhões|millones|млн|кк)\b)")
+
+
+def compile_orgs(orgs: Iterable[Org]) -> tuple[re.Pattern[str] | None, dict[str, Org]]:
+    """One regex over every alias (folded), and which Org each folded alias means."""
+    table: dict[str, Org] = {}
+    for org in orgs:
+        for alias in (org.name, *org.aliases):
+            key = fold(alias)
+            if key and key not in table:
+                table[key] = org
+    if not table:
+        return None, table
+    alts = sorted(table, key=len, reverse=True)
+    body = "|".join(re.escape(a).replace("\\ ", r"[\s_.-]+") for a in alts)
+    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])"), table
+
+
+SHIPPED_ORGS: tuple[Org, ...] = tuple(Org(n, a, c) for n, a, c in KNOWN_ORGS)
+_SHIPPED = compile_orgs(SHIPPED_ORGS)
+
+
+def _host_country(host: str) -> str | None:
+    labels = host.lower().split(".")
+    if len(labels) < 2:
+        return None
+    two = ".".join(labels[-2:])
+    if two in SECOND_LEVEL_CC:
+        return SECOND_LEVEL_CC[two]
+    return CCTLD.get(labels[-1])
+
+
+def _countries(folded: str) -> list[str]:
+    return _COUNTRY_LEXICON.find(folded)
+
+
+def find_orgs(folded: str, compiled: tuple[re.Pattern[str] | None, dict[str, Org]]) -> list[Org]:
+    pattern, table = compiled
+    if pattern is None:
+        return []
+    found: list[Org] = []
+    for m in pattern.finditer(folded):
+        key = re.sub(r"[\s_.-]+", " ", m.group())
+        org = table.get(m.group()) or table.get(key) or next(
+            (o for a, o in table.items() if re.sub(r"[\s_.-]+", " ", a) == key), None)
+        if org is not None and org not in found:
+            found.append(org)
+    return found
+
+
+def title_orgs(title: str) -> list[str]:
+    """Organisation names a title states plainly: a domain ("KPU.GO.ID 2024 Voters") or the
+    capitalised words right before a count ("Tokopedia 91M")."""
+    names: list[str] = []
+    for m in _DOMAIN_IN_TITLE.finditer(title):
+        label = m.group(1)
+        if m.group(2).lower() in ("zip", "rar", "sql", "csv", "txt", "json", "gz", "7z", "xlsx"):
+            continue
+        if label.lower() == "www":
+            continue
+        names.append(label.upper() if len(label) <= 4 else label[0].upper() + label[1:])
+    for m in _BEFORE_COUNT.finditer(title):
+        words = m.group(1).split()
+        while words and fold(words[0]).strip("[]():") in _TITLE_GENERIC:
+            words.pop(0)
+        if words and not _countries(fold(" ".join(words))):
+            names.append(" ".join(words))
+    return [n for i, n in enumerate(names) if n not in names[:i]]
+
+
+def victim(title: str, body: str, folded_title: str, folded_body: str, domains: Iterable[str],
+           *, organisations: Iterable[Org] = ()) -> Victim:
+    """`victim.orgs`, `victim.domains` and `victim.country` of a post."""
+    operator = compile_orgs(organisations)
+    orgs: list[Org] = []
+    for compiled in (operator, _SHIPPED):
+        for text in (folded_title, folded_body):
+            for org in find_orgs(text, compiled):
+                if all(fold(org.name) != fold(o.name) for o in orgs):
+                    orgs.append(org)
+    names = [o.name for o in orgs]
+    for name in title_orgs(title):
+        if all(fold(name) != fold(n) and fold(name) not in fold(n) for n in names):
+            names.append(name)
+    domains = tuple(domains)
+    votes: dict[str, float] = {}
+    for code in _countries(folded_title):
+        votes[code] = votes.get(code, 0.0) + 2.0
+    for code in _countries(folded_body):
+        votes[code] = votes.get(code, 0.0) + 1.0
+    for host in domains:
+        code = _host_country(host)
+        if code is not None:
+            votes[code] = votes.get(code, 0.0) + 2.0
+    for org in orgs:
+        if org.country:
+            votes[org.country] = votes.get(org.country, 0.0) + 2.0
+    country = max(votes, key=lambda c: votes[c]) if votes else None
+    return Victim(orgs=tuple(names), domains=domains, country=country)
