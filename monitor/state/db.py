@@ -17,6 +17,8 @@ SCHEMA_MODULES: tuple[str, ...] = (
     "monitor.state.incidents",
     "monitor.state.threads",
     "monitor.state.sessions",
+    "monitor.state.listings",
+    "monitor.state.spool",
 )
 
 

@@ -1,0 +1,295 @@
+"""The indexer: listings into Elasticsearch, in bulk, losing nothing.
+
+The state step stages each new, changed or unchanged listing's bulk actions into the spool
+(monitor.state.spool) inside its own SQLite transaction (`Indexer.stage`, a ListingStore hook),
+then calls `notify()`. The indexer drains the spool oldest first, in batches sent when
+`batch_size` actions wait or `flush_delay_s` after the first one, so the alert path never waits
+on Elasticsearch.
+
+- `listings`: one document per listing, `_id` = listing id, written with the listing's version
+  as an external version (`external_gte`): replaying a batch is harmless and an older version
+  never overwrites a newer one (Elasticsearch answers 409, counted as stale).
+- `listing-history`: one document per version, `_id` = `<listing id>:<version>`, op `create`:
+  a replay answers 409, counted as a duplicate.
+- Per document: 2xx, 409 -> done; 429, 5xx (and a missing index) -> stays in the spool, retried
+  after a back-off; any other 4xx (a mapping error) -> logged with the listing id and reason
+  and dropped, while the rest of the batch is indexed.
+- The whole request fails (connection refused, timeout, 429, 5xx) -> every action stays in the
+  spool; retries back off exponentially between `retry_min_s` and `retry_max_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from elasticsearch import ApiError, AsyncElasticsearch
+from elasticsearch import TransportError as EsTransportError
+
+from monitor.es.mappings import HISTORY, LISTINGS
+from monitor.es.setup import alias_name
+from monitor.state import spool
+from monitor.state.listings import UNCHANGED, Observation, transaction
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRIABLE_ERRORS = frozenset({"index_not_found_exception", "es_rejected_execution_exception",
+                              "unavailable_shards_exception", "cluster_block_exception"})
+
+
+@dataclass(frozen=True, slots=True)
+class IndexNames:
+    """The aliases the indexer writes to."""
+
+    listings: str = LISTINGS
+    history: str = HISTORY
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> IndexNames:
+        return cls(listings=alias_name(prefix, LISTINGS), history=alias_name(prefix, HISTORY))
+
+
+def listing_actions(obs: Observation, names: IndexNames) -> list[dict[str, Any]]:
+    """The bulk actions an observed listing calls for: its `listings` document, and for a new
+    or changed one its `listing-history` version. (Unchanged listings are rewritten whole to
+    move `last_seen`: a partial update would bump Elasticsearch's version past the listing's.
+    Incremental crawling refetches a thread only when its board row moved, so this is rare.)"""
+    listing = obs.listing
+    doc = listing.to_doc()
+    actions: list[dict[str, Any]] = [{
+        "_op_type": "index", "_index": names.listings, "_id": listing.id,
+        "version": listing.version, "version_type": "external_gte", "_source": doc,
+    }]
+    if obs.status != UNCHANGED:
+        actions.append({
+            "_op_type": "create", "_index": names.history,
+            "_id": f"{listing.id}:{listing.version}", "_source": {**doc, "listing_id": listing.id},
+        })
+    return actions
+
+
+@dataclass
+class IndexerStats:
+    staged: int = 0  # actions written to the spool
+    indexed: int = 0  # taken by Elasticsearch
+    stale: int = 0  # 409: a newer (or the same) version was already there
+    rejected: int = 0  # 4xx for the document itself: logged and dropped
+    retried: int = 0  # actions that stayed in the spool after a failed attempt
+    unavailable: int = 0  # bulk requests that failed as a whole
+    batches: int = 0
+    last_error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "last_error"}
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    done: int = 0
+    unavailable: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+class Indexer:
+    """Drains the spool into Elasticsearch. `conn` is a connection of the indexer's own (it is
+    used on one worker thread); `client` an AsyncElasticsearch on the reactor's loop."""
+
+    def __init__(self, client: AsyncElasticsearch, conn: sqlite3.Connection,
+                 names: IndexNames | None = None, *, batch_size: int = 500,
+                 batch_bytes: int = 5_000_000, flush_delay_s: float = 0.5,
+                 retry_min_s: float = 1.0, retry_max_s: float = 30.0,
+                 refresh: bool | str = False, clock: Callable[[], datetime] | None = None):
+        self.client = client
+        self.conn = conn
+        self.names = names or IndexNames()
+        self.batch_size = batch_size
+        self.batch_bytes = batch_bytes
+        self.flush_delay_s = flush_delay_s
+        self.retry_min_s = retry_min_s
+        self.retry_max_s = retry_max_s
+        self.refresh = refresh
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.stats = IndexerStats()
+        self._pending = 0
+        self._kicked = asyncio.Event()
+        self._full = asyncio.Event()
+        self._closing = False
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-spool")
+
+    # -- producer side ------------------------------------------------------------------------
+    def stage(self, conn: sqlite3.Connection, obs: Observation) -> None:
+        """ListingStore hook: spool the listing's actions in the state transaction on `conn`."""
+        self.stats.staged += spool.enqueue(conn, listing_actions(obs, self.names), self.clock())
+
+    def notify(self, staged: int = 1) -> None:
+        """Tell the drain loop that `staged` more actions wait (call on the loop's thread)."""
+        self._pending += staged
+        self._kicked.set()
+        if self._pending >= self.batch_size:
+            self._full.set()
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self) -> asyncio.Task[None]:
+        """Start the drain loop; it first replays what an earlier run left in the spool."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self.run(), name="indexer")
+        return self._task
+
+    async def close(self, timeout_s: float = 30.0) -> DrainResult:
+        """Stop the loop, then try once more to empty the spool (what stays is kept for the
+        next start)."""
+        self._closing = True
+        self._stop.set()
+        self._kicked.set()
+        self._full.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout_s)
+            except TimeoutError:
+                self._task.cancel()
+        result = await self.drain()
+        self._executor.shutdown(wait=True)
+        return result
+
+    async def run(self) -> None:
+        backoff = 0.0
+        self._kicked.set()
+        self._full.set()  # replay what an earlier run left at once, before anything new
+        while not self._closing:
+            if backoff:
+                await self._wait(self._stop, backoff)
+            else:
+                await self._kicked.wait()
+                if not self._closing and self._pending < self.batch_size:
+                    await self._wait(self._full, self.flush_delay_s)
+            if self._closing:
+                return
+            self._kicked.clear()
+            self._full.clear()
+            result = await self.drain()
+            if result.unavailable:
+                backoff = min(max(2 * backoff, self.retry_min_s), self.retry_max_s)
+                self._kicked.set()  # the spool is not empty: come back after the back-off
+            else:
+                backoff = 0.0
+
+    @staticmethod
+    async def _wait(event: asyncio.Event, timeout_s: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout_s)
+
+    # -- draining -----------------------------------------------------------------------------
+    async def drain(self) -> DrainResult:
+        """Send the spool to Elasticsearch, oldest first, until it is empty or Elasticsearch
+        is unavailable."""
+        result = DrainResult()
+        while True:
+            self._pending = 0  # before peeking: what is staged later kicks the loop again
+            rows = await self._db(spool.peek, self.conn, self.batch_size,
+                                  max_bytes=self.batch_bytes)
+            if not rows:
+                return result
+            batch = await self._send(rows)
+            result.sent += len(rows)
+            result.done += len(batch.done)
+            await self._db(self._settle, batch)
+            if batch.error is not None:
+                result.unavailable = True
+                result.errors.append(batch.error)
+                return result
+
+    async def spool_depth(self) -> spool.SpoolDepth:
+        return await self._db(spool.depth, self.conn)
+
+    async def _send(self, rows: list[spool.SpoolRow]) -> _Batch:
+        batch = _Batch(rows)
+        operations: list[dict[str, Any]] = []
+        for row in rows:
+            a = row.action
+            meta = {"_index": a["_index"], "_id": a["_id"]}
+            if "version" in a:
+                meta.update(version=a["version"], version_type=a["version_type"])
+            operations += [{a["_op_type"]: meta}, a["_source"]]
+        self.stats.batches += 1
+        try:
+            resp = await self.client.bulk(operations=operations, refresh=self.refresh)
+        except EsTransportError as e:
+            return self._unavailable(batch, f"Elasticsearch unreachable: {e}")
+        except ApiError as e:
+            if e.meta.status == 429 or e.meta.status >= 500:
+                return self._unavailable(batch, f"Elasticsearch answered {e.meta.status}: {e}")
+            logger.error("bulk request of %d actions refused (%s); they stay in the spool: %s",
+                         len(rows), e.meta.status, e)
+            return self._unavailable(batch, f"bulk refused with {e.meta.status}: {e}")
+        for row, item in zip(rows, resp["items"], strict=True):
+            self._classify(batch, row, next(iter(item.values())))
+        if batch.retry:
+            batch.error = f"{len(batch.retry)} actions answered 429/5xx"
+            self.stats.unavailable += 1
+        return batch
+
+    def _classify(self, batch: _Batch, row: spool.SpoolRow, item: dict[str, Any]) -> None:
+        status = item.get("status", 0)
+        error = item.get("error") or {}
+        if 200 <= status < 300:
+            self.stats.indexed += 1
+            batch.done.append(row.seq)
+        elif status == 409:
+            self.stats.stale += 1
+            batch.done.append(row.seq)
+            logger.debug("%s: %s %s already holds this or a newer version",
+                         _source_id(row.action), row.action["_index"], row.action["_id"])
+        elif status == 429 or status >= 500 or error.get("type") in RETRIABLE_ERRORS:
+            self.stats.retried += 1
+            batch.retry.append(row.seq)
+            batch.retry_reason = f"{status} {error.get('type')}: {error.get('reason')}"
+        else:
+            self.stats.rejected += 1
+            batch.done.append(row.seq)
+            logger.error("%s: %s document %s rejected by Elasticsearch (%s %s): %s",
+                         _source_id(row.action), row.action["_index"], row.action["_id"],
+                         status, error.get("type"), error.get("reason"))
+
+    def _unavailable(self, batch: _Batch, message: str) -> _Batch:
+        self.stats.unavailable += 1
+        self.stats.retried += len(batch.rows)
+        self.stats.last_error = message
+        batch.retry = [r.seq for r in batch.rows]
+        batch.retry_reason = batch.error = message
+        logger.warning("%s; %d actions stay in the spool", message, len(batch.rows))
+        return batch
+
+    def _settle(self, batch: _Batch) -> None:
+        with transaction(self.conn):
+            spool.remove(self.conn, batch.done)
+            if batch.retry:
+                spool.note_failure(self.conn, batch.retry, batch.retry_reason or "")
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+
+
+@dataclass
+class _Batch:
+    rows: list[spool.SpoolRow]
+    done: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+    retry_reason: str | None = None
+    error: str | None = None
+
+
+def _source_id(action: dict[str, Any]) -> str:
+    return str(action.get("_source", {}).get("source", {}).get("id", "?"))
