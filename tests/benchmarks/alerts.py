@@ -1,7 +1,8 @@
 """Benchmark: watchlist rules and alert delivery.
 
 1. Rules evaluated per second: 10,000 terms (2,000 rules of 5 aliases) against 10,000 synthetic
-   listings, and the baseline, 10 terms (2 rules), on the same listings in the same run.
+   listings, and the baseline, 10 terms (2 rules), in the same run on listings made the same
+   way (same words, 5% of them naming one of the rules' terms).
 2. From a listing leaving the state step (outbox write committed, sender woken) to the lab
    receiver recording the message: median and p95 over 200 listings; baseline: a bare webhook
    post of the same message (no outbox) in the same run.
@@ -32,6 +33,7 @@ from monitor.state import db
 
 LISTINGS = 10_000
 SENDS = 200
+ROUNDS = 3
 SYLLABLES = ("ka", "lo", "ra", "men", "tis", "bu", "dar", "sa", "ne", "vo", "ti", "gra", "pe",
              "lin", "do", "qua", "ser", "mo", "xi", "zu")
 FILLER = ("database", "dump", "fresh", "records", "users", "selling", "leak", "full", "info",
@@ -120,15 +122,24 @@ def main() -> None:
     rng = random.Random(7)
     big_rules = make_rules(2_000, rng)
     small_rules = big_rules[:2]
-    listings = make_listings(big_rules, rng)
+    # Same words, same share of listings naming a watched organisation (5%), so the two runs
+    # differ only in the number of terms the automaton holds.
+    listings = make_listings(big_rules, random.Random(11))
+    small_listings = make_listings(small_rules, random.Random(11))
     n_terms = sum(1 + len(t.aliases) for r in big_rules for t in r.terms)
     t0 = time.perf_counter()
     big = RuleSet.compile(big_rules)
     compile_s = time.perf_counter() - t0
     small = RuleSet.compile(small_rules)
-    evaluate_rate(small, listings[:500])  # warm caches
-    small_rate, small_hits = evaluate_rate(small, listings)
-    big_rate, big_hits = evaluate_rate(big, listings)
+    evaluate_rate(small, small_listings[:500])  # warm caches
+    # Alternating rounds, best of each: the machine is shared, so the best round is the one
+    # least disturbed by others.
+    small_runs, big_runs = [], []
+    for _ in range(ROUNDS):
+        small_runs.append(evaluate_rate(small, small_listings))
+        big_runs.append(evaluate_rate(big, listings))
+    small_rate, small_hits = max(small_runs)
+    big_rate, big_hits = max(big_runs)
     print(f"terms: {n_terms} in {len(big_rules)} rules, compiled in {compile_s:.2f}s")
     print(f"10 terms:     {small_rate:,.0f} listings/s ({small_hits} matched)")
     print(f"{n_terms} terms: {big_rate:,.0f} listings/s ({big_hits} matched)")
