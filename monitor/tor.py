@@ -257,7 +257,8 @@ class TorController:
             mode=tor.mode, socks_host=tor.socks_host, socks_port=tor.socks_port,
             control_host=tor.control_host, control_port=tor.control_port,
             control_password=password, cookie_path=tor.cookie_path, data_dir=tor.data_dir,
-            tor_binary=tor.tor_binary, bootstrap_timeout=tor.bootstrap_timeout_s)
+            tor_binary=tor.tor_binary, bootstrap_timeout=tor.bootstrap_timeout_s,
+            extra_torrc=dict(getattr(tor, "extra_torrc", None) or {}))
         kwargs.update(overrides)
         return cls(**kwargs)
 

@@ -4,5 +4,6 @@ receiver), each started once per session, in its own module under tests/fixtures
 pytest_plugins = [
     "tests.fixtures.slack",
     "tests.fixtures.elasticsearch",
+    "tests.fixtures.tornet",
     "tests.fixtures.forums",
 ]

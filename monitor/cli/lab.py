@@ -8,6 +8,7 @@ import importlib
 
 LAB_MODULES: tuple[str, ...] = (
     "monitor.cli.lab_slack",
+    "monitor.cli.lab_tor",
 )
 
 

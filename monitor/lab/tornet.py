@@ -14,12 +14,14 @@ tor down`) can find and stop what `up` started."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -403,15 +405,33 @@ def _is_our_tor(node: torrc.Node) -> bool:
     return pid_alive(node.pid) and str(node.torrc_path).encode() in cmdline
 
 
+class _PageHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = self.server.body  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("lab page: %s", format % args)
+
+
+def serve_page(body: bytes = b"<h1>bazaarwatch lab onion</h1>") -> http.server.HTTPServer:
+    """A loopback HTTP server (any free port, its own thread) answering every GET with `body`:
+    something to publish as an onion. Stop it with shutdown() and server_close()."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
+    server.body = body  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, name="lab-page", daemon=True).start()
+    return server
+
+
 def measure_bootstrap(state_dir: Path | None = None, timeout: float = 300.0) -> dict[str, float]:
-    """Start a fresh network, serve a loopback HTTP page as an onion, and time from the first
+    """Start a fresh network, publish a loopback HTTP page as an onion, and time from the first
     tor process start to the first successful connection to the onion through the client.
     Returns {"bootstrap_s": ..., "tor_rss_mib": ...}; stops the network and removes its state."""
-    import http.server
-    import threading
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_page()
     tmp = None
     if state_dir is None:
         tmp = tempfile.mkdtemp(prefix="tornet-measure-")

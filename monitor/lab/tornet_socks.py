@@ -66,3 +66,20 @@ def socks5_connect(proxy_port: int, host: str, port: int, *, timeout: float = 60
         sock.close()
         raise
     return sock
+
+
+def http_get_via_socks(proxy_port: int, host: str, port: int = 80, path: str = "/", *,
+                       timeout: float = 60.0, username: str | None = None,
+                       password: str | None = None) -> bytes:
+    """The raw HTTP/1.0 response (status line, headers, body) to GET `path` on `host:port`
+    through the SOCKS5 proxy: the lab's smallest end-to-end check. Raises TransportError."""
+    with socks5_connect(proxy_port, host, port, timeout=timeout, username=username,
+                        password=password) as sock:
+        try:
+            sock.sendall(f"GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except OSError as e:
+            raise TransportError(f"GET http://{host}:{port}{path} through SOCKS failed: {e}") from e
+    return b"".join(chunks)
