@@ -256,8 +256,9 @@ class AlertSender:
 
     def __init__(self, conn: sqlite3.Connection, notifier: SlackNotifier, *,
                  webhooks: Mapping[str, str] | None = None, default_webhook: str | None = None,
-                 index: AlertIndex | None = None):
+                 index: AlertIndex | None = None, metrics: Any = None):
         self.conn = conn
+        self.metrics = metrics  # monitor.metrics.Metrics: alerts sent/failed, outbox depth
         self.notifier = notifier
         self.webhooks = dict(webhooks or {})
         self.default_webhook = default_webhook
@@ -325,6 +326,8 @@ class AlertSender:
                 if result.retry:
                     break
             await self._index_backlog()
+            if self.metrics is not None:
+                self.metrics.outbox_depth.set(await asyncio.to_thread(outbox.depth, self.conn))
         return result
 
     async def _send(self, row: outbox.OutboxRow, result: DrainResult) -> None:
@@ -335,6 +338,7 @@ class AlertSender:
                       row.rule_id)
             await self._finish(row, outbox.FAILED, 0, None, "no webhook configured")
             result.failed += 1
+            self._count("alerts_failed", row.rule_id)
             return
         try:
             attempts = await self.notifier.post(url, row.payload, rule_id=row.rule_id)
@@ -345,6 +349,7 @@ class AlertSender:
             await self._finish(row, status, e.attempts, e.status, str(e))
             if e.permanent:
                 result.failed += 1
+                self._count("alerts_failed", row.rule_id)
             else:
                 result.retry += 1
             return
@@ -356,7 +361,12 @@ class AlertSender:
             return
         await self._finish(row, outbox.SENT, attempts, 200, None)
         result.sent += 1
+        self._count("alerts_sent", row.rule_id)
         log.info("%s: alert %s of rule %s sent", source, row.id, row.rule_id)
+
+    def _count(self, counter: str, rule_id: str) -> None:
+        if self.metrics is not None:
+            getattr(self.metrics, counter).labels(rule=rule_id).inc()
 
     async def _finish(self, row: outbox.OutboxRow, status: str, attempts: int,
                       http_status: int | None, error: str | None) -> None:
@@ -379,10 +389,11 @@ class AlertSender:
 
 
 def sender_from_config(config: Any, conn: sqlite3.Connection, notifier: SlackNotifier,
-                       index: AlertIndex | None = None) -> AlertSender:
+                       index: AlertIndex | None = None, metrics: Any = None) -> AlertSender:
     """The AlertSender for a loaded Config, on its own connection to the state store."""
     webhooks, default = webhooks_from_config(config)
-    return AlertSender(conn, notifier, webhooks=webhooks, default_webhook=default, index=index)
+    return AlertSender(conn, notifier, webhooks=webhooks, default_webhook=default, index=index,
+                       metrics=metrics)
 
 
 def webhooks_from_config(config: Any) -> tuple[dict[str, str], str | None]:

@@ -302,9 +302,7 @@ class SlackNotifier:
                     return attempt
                 if status == 429:
                     wait = self._retry_after(resp.headers.get("Retry-After"))
-                elif 400 <= status < 500:
-                    log.error("rule %s: Slack refused the message for good: %s", rule_id,
-                              problem)
+                elif 400 <= status < 500:  # the caller logs it, with the alert
                     raise SlackDeliveryError(f"Slack refused the message: {problem}",
                                              attempts=attempt, status=status, permanent=True)
             if attempt == self.max_attempts:

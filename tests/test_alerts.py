@@ -22,6 +22,7 @@ from monitor.errors import ElasticsearchUnavailable
 from monitor.es.client import make_async_client
 from monitor.es.setup import alias_name
 from monitor.lab.slack import SlackReceiver
+from monitor.metrics import Metrics
 from monitor.models import Listing, Price, Records, SampleLink, Seller, Victim
 from monitor.rules import RuleSet
 from monitor.slack import SlackNotifier
@@ -344,3 +345,24 @@ def test_after_a_transient_failure_the_rest_waits(tmp_path: Path,
     assert len(slack_receiver.requests()) == 1
     assert [r.status for r in outbox.rows(conn)] == ["pending"] * 3
     assert drain(tmp_path, slack_receiver.webhook_url()) == (3, 0, 0)
+
+
+def test_metrics_count_sent_and_failed_alerts(tmp_path: Path,
+                                             slack_receiver: SlackReceiver) -> None:
+    slack_receiver.reset()
+    conn = db.connect(tmp_path)
+    for i in range(3):
+        step(conn, Alerter(RULES), dataclasses.replace(bpjs_listing(), id=f"l{i}"))
+    slack_receiver.fail_next(1, 410, body="channel_is_archived")
+    metrics = Metrics()
+
+    async def go() -> None:
+        async with SlackNotifier(backoff_s=0.01) as notifier:
+            await AlertSender(db.connect(tmp_path), notifier, metrics=metrics,
+                              default_webhook=slack_receiver.webhook_url()).drain()
+
+    asyncio.run(go())
+    sample = metrics.registry.get_sample_value
+    assert sample("bazaarwatch_alerts_sent_total", {"rule": "bpjs"}) == 2
+    assert sample("bazaarwatch_alerts_failed_total", {"rule": "bpjs"}) == 1
+    assert sample("bazaarwatch_outbox_depth") == 0

@@ -165,6 +165,12 @@ def unindexed(conn: sqlite3.Connection, limit: int = 500) -> list[OutboxRow]:
     return [OutboxRow.from_row(r) for r in rows]
 
 
+def depth(conn: sqlite3.Connection) -> int:
+    """Alerts waiting to be sent (pending or being sent)."""
+    return int(conn.execute("SELECT COUNT(*) FROM alert_outbox WHERE status IN (?, ?)",
+                            (PENDING, SENDING)).fetchone()[0])
+
+
 def recover(conn: sqlite3.Connection) -> int:
     """At start: alerts a crash left in `sending` go back to pending. Returns how many."""
     return conn.execute("UPDATE alert_outbox SET status = ? WHERE status = ?",
