@@ -49,6 +49,7 @@ ALIASES = {"xenforo": "xf", "generic": "market"}
 CHALLENGE_COOKIE = "dcap"
 CHALLENGE_DELAY_MS = 300
 STATE_KEY: web.AppKey[LabState] = web.AppKey("lab_state", LabState)
+USER_KEY = web.RequestKey("lab_user", str)
 
 
 def site_key(name: str) -> str:
@@ -99,7 +100,7 @@ async def record_requests(request: web.Request, handler: Handler) -> web.StreamR
             state.record(RequestRecord(
                 ts=time.time(), site=first if first in state.sites else None,
                 method=request.method, path=str(request.rel_url), status=status,
-                user=request.get("lab_user")))
+                user=request.get(USER_KEY)))
 
 
 async def serve_site(request: web.Request) -> web.StreamResponse:
@@ -125,7 +126,7 @@ async def serve_site(request: web.Request) -> web.StreamResponse:
     found = state.session_user(key, token)
     session, user = found if found else (None, None)
     if user is not None:
-        request["lab_user"] = user.name
+        request[USER_KEY] = user.name
     ctx = Ctx(state=state, site=site, request=request, now=state.clock(), session=session,
               user=user)
     if faults.banned:

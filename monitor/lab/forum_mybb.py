@@ -8,6 +8,7 @@ Guests get a `sid` cookie and a `my_post_key` tied to it; a login sets `mybbuser
 from __future__ import annotations
 
 import logging
+import time
 
 from aiohttp import web
 
@@ -19,6 +20,7 @@ LOGIN = "member.php?action=login"
 REGISTER = "member.php?action=register"
 USER_COOKIE = "mybbuser"
 SID_COOKIE = "sid"
+SID_KEY = web.RequestKey("mybb_sid", str)
 
 
 def session_token(request: web.Request) -> str | None:
@@ -31,10 +33,26 @@ def post_key(ctx: Ctx) -> str:
     """`my_post_key`: per session for members, per `sid` cookie for guests."""
     if ctx.session is not None:
         return ctx.state.sign("mybb-member", ctx.session.token)
-    return ctx.state.sign("mybb-guest", ctx.request.cookies.get(SID_COOKIE, ""))
+    return ctx.state.sign("mybb-guest", ctx.request.get(SID_KEY)
+                          or ctx.request.cookies.get(SID_COOKIE, ""))
 
 
 async def handle(ctx: Ctx, tail: str) -> web.Response:
+    sid = ctx.request.cookies.get(SID_COOKIE)
+    new_sid = None if sid else ctx.state.sign("sid", str(id(ctx.request)), str(time.time()))
+    ctx.request[SID_KEY] = sid or new_sid
+    try:
+        response = await _route(ctx, tail)
+    except web.HTTPException as e:
+        response = e
+    if new_sid:  # MyBB starts a guest session on the first request
+        response.set_cookie(SID_COOKIE, new_sid, path=f"/{ctx.site.key}/", httponly=True)
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
+
+
+async def _route(ctx: Ctx, tail: str) -> web.Response:
     script = tail.split("/")[-1] or "index.php"
     if script == "index.php":
         response = index(ctx)
@@ -46,9 +64,6 @@ async def handle(ctx: Ctx, tail: str) -> web.Response:
         response = await member(ctx)
     else:
         response = error(ctx, "The specified page does not exist.", status=404)
-    if SID_COOKIE not in ctx.request.cookies and SID_COOKIE not in response.cookies:
-        response.set_cookie(SID_COOKIE, ctx.state.sign("sid", str(id(ctx.request))),
-                            path=f"/{ctx.site.key}/", httponly=True)
     return response
 
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 CSRF_COOKIE = "xf_csrf"
 USER_COOKIE = "xf_user"
 SESSION_COOKIE = "xf_session"
+CSRF_KEY = web.RequestKey("xf_csrf", str)
 _FORUM = re.compile(r"^forums/(?:[^/]*\.)?(\d+)/(?:page-(\d+))?$")
 _THREAD = re.compile(r"^threads/(?:[^/]*\.)?(\d+)/(?:(page-(\d+)|latest|post-(\d+)))?$")
 _MEMBER = re.compile(r"^members/(?:[^/]*\.)?(\d+)/$")
@@ -54,15 +55,19 @@ def session_token(request: web.Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
+def _guest_csrf(ctx: Ctx) -> str:
+    return ctx.request.get(CSRF_KEY) or ctx.request.cookies.get(CSRF_COOKIE, "")
+
+
 def csrf_token(ctx: Ctx) -> str:
     """`_xfToken`: `<time>,<hmac>` over the session (members) or the xf_csrf cookie (guests)."""
-    basis = ctx.session.token if ctx.session else ctx.request.get("xf_csrf", "")
+    basis = ctx.session.token if ctx.session else _guest_csrf(ctx)
     stamp = str(int(ctx.now.timestamp()))
     return f"{stamp},{ctx.state.sign('xf', basis, stamp)}"
 
 
 def csrf_ok(ctx: Ctx, token: str) -> bool:
-    basis = ctx.session.token if ctx.session else ctx.request.get("xf_csrf", "")
+    basis = ctx.session.token if ctx.session else _guest_csrf(ctx)
     stamp, _, mac = token.partition(",")
     return bool(stamp) and mac == ctx.state.sign("xf", basis, stamp)
 
@@ -72,7 +77,7 @@ async def handle(ctx: Ctx, tail: str) -> web.Response:
     new_csrf = None
     if not csrf:
         new_csrf = ctx.state.sign("csrf", str(id(ctx.request)), str(time.time()), length=16)
-    ctx.request["xf_csrf"] = csrf or new_csrf
+    ctx.request[CSRF_KEY] = csrf or new_csrf
     try:
         response = await _route(ctx, tail)
     except web.HTTPException as e:

@@ -36,9 +36,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @dataclass
 class Browser:
-    """A cookie-keeping client that sends a fixed Host and does not follow redirects."""
+    """A cookie-keeping client for the lab forums that does not follow redirects and sends
+    `host` as the Host header (None: the real one)."""
 
     lab: LabForums
+    host: str | None = HOST
     jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
 
     def __post_init__(self) -> None:
@@ -46,8 +48,14 @@ class Browser:
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
 
     def get(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str, dict]:
+        """(status, text, headers) of GET `path` (or an absolute URL: its path is used), or
+        POST when `data` is given."""
+        if "://" in path:
+            parts = urllib.parse.urlsplit(path)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(self.lab.url + path, data=body, headers={"Host": HOST})
+        headers = {"Host": self.host} if self.host else {}
+        req = urllib.request.Request(self.lab.url + path, data=body, headers=headers)
         try:
             with self.opener.open(req, timeout=30) as r:
                 return r.status, r.read().decode("utf-8"), dict(r.headers)
