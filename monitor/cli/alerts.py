@@ -142,9 +142,8 @@ def run_resend(args: argparse.Namespace) -> int:
 
     async def send() -> Any:
         async with SlackNotifier() as notifier:
-            sender = sender_from_config(config, conn, notifier)
-            await sender.recover()
-            return await sender.drain()
+            # No recover(): alerts in `sending` may be in flight in the running daemon.
+            return await sender_from_config(config, conn, notifier).drain()
 
     result = asyncio.run(send())
     print(f"{requeued} failed alert{'s' if requeued != 1 else ''} queued again; sent "
