@@ -9,6 +9,7 @@ import importlib
 LAB_MODULES: tuple[str, ...] = (
     "monitor.cli.lab_slack",
     "monitor.cli.lab_tor",
+    "monitor.cli.lab_forum",
 )
 
 
