@@ -133,6 +133,10 @@ class Indexer:
         """ListingStore hook: spool the listing's actions in the state transaction on `conn`."""
         self.stats.staged += spool.enqueue(conn, listing_actions(obs, self.names), self.clock())
 
+    def observed(self, obs: Observation) -> None:
+        """Tell the drain loop a listing was recorded (and staged; call on the loop's thread)."""
+        self.notify(1 if obs.status == UNCHANGED else 2)
+
     def notify(self, staged: int = 1) -> None:
         """Tell the drain loop that `staged` more actions wait (call on the loop's thread)."""
         self._pending += staged

@@ -51,7 +51,7 @@ class Rig:
 
     async def record(self, listing: Listing) -> str:
         obs = await self.store.record(listing)
-        self.indexer.notify(2 if obs.status != UNCHANGED else 1)
+        self.indexer.observed(obs)
         return obs.status
 
 
