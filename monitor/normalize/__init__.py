@@ -15,8 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from monitor.models import Evidence, Forum, Listing, Price, RawPost, Source, Url, listing_id
-from monitor.normalize.classify import post_type
+from monitor.models import (
+    Evidence,
+    Forum,
+    Listing,
+    Price,
+    RawPost,
+    Records,
+    Source,
+    Url,
+    listing_id,
+)
+from monitor.normalize.classify import discussion, post_type
 from monitor.normalize.counts import records
 from monitor.normalize.crypto import addresses
 from monitor.normalize.fields import data_fields
@@ -47,11 +57,18 @@ def normalize(raw: RawPost, *, organisations: Iterable[Org] = (),
     found = extract(f"{title}\n{body}", hrefs, raw.url)
     counted = records(f_title, f_body, lang)
     asked = price(f_title, f_body, lang, rates=rates)
-    kind = post_type(f_title, f_body, price_amount=asked.amount, has_samples=bool(found.samples))
+    kind = post_type(f_title, f_body, price_amount=asked.amount, has_samples=bool(found.samples),
+                     paying=asked.amount is not None or asked.currency is not None)
+    if kind in ("buy", "request", "other"):
+        # a buyer's wish or a discussion claims no records; a discussion prices nothing
+        counted = Records(text=counted.text)
+        if kind == "request" or (kind == "other" and discussion(f_title)):
+            asked = Price()
     if kind == "leak" and asked.amount is None:
         asked = Price(amount=0.0, currency=None, usd=0.0 if rates is not None else None,
                       text=asked.text, negotiable=False)
-    hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations)
+    hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations,
+                  lang=lang)
     return Listing(
         id=listing_id(raw.source_id, raw.url),
         source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),

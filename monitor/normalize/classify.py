@@ -26,34 +26,64 @@ _LEAK = words_pattern((
     "халява", "gratis", "bocor", "bocoran", "grátis", "gratis", "vazou", "vazamento", "vazado",
     "vazados", "filtrado", "filtrada", "filtracion", "filtración", "filtrados", "fuite",
     "gratuit", "gratuite", "fuites", "telechargement", "téléchargement", "مجاني", "مجانا",
-    "تسريب", "مسرب", "مسربة", "لیک", "लीक", "मुफ्त", "फ्री", "compartilhando", "compartiendo",
+    "تسريب", "مسرب", "مسربة", "لیک", "लीक", "मुफ्त", "मुफ़्त", "फ्री", "शेयर", "compartilhando",
+    "compartiendo",
     "descarga", "partage", "bagi", "berbagi", "share gratis",
 ))
 _LEAK_ZH = re.compile(r"免费|分享|泄露|白嫖|福利|公开")
 _BUY = words_pattern((
     "wtb", "buying", "buy", "to buy", "want to buy", "will buy", "purchase", "purchasing",
     "looking to buy", "куплю", "покупаю", "купим", "скупаю", "покупка", "dicari", "beli",
-    "membeli", "cari", "mencari", "butuh", "compro", "compra", "comprando", "compramos",
-    "busco", "achete", "achète", "j'achete", "j'achète", "achat", "cherche", "recherche",
-    "أشتري", "اشتري", "شراء", "خرید", "खरीद", "खरीदना", "खरीदूंगा", "wtb:", "b>",
+    "membeli", "ищу", "нужна", "нужен", "нужны", "compro", "compra", "comprando", "compramos",
+    "achete", "achète", "j'achete",
+    "j'achète", "achat", "أشتري", "اشتري", "شراء", "خرید", "खरीद", "खरीदना", "खरीदूंगा", "wtb:",
+    "b>",
 ))
-_BUY_ZH = re.compile(r"收购|求购|^收\s?|高价收|长期收")
+_BUY_ZH = re.compile(r"收购|求购|^收\s?|高价收|长期收|^求\s?")
 _REQUEST = words_pattern((
     "request", "requests", "requesting", "req", "anyone have", "anyone has", "does anyone have",
-    "does anybody have", "anybody have", "need", "looking for", "help me find", "ищу",
-    "нужна", "нужен", "нужны", "у кого есть", "есть у кого", "подскажите", "ada yang punya",
+    "busco", "buscando", "cherche", "recherche", "je cherche", "cari", "mencari", "butuh",
+    "procuro", "preciso", "necesito",
+    "does anybody have", "anybody have", "need", "looking for", "help me find",
+    "у кого есть", "есть у кого", "подскажите", "ada yang punya",
     "ada yg punya", "minta", "request data", "pedido", "alguien tiene", "alguem tem",
-    "alguém tem", "quelqu'un a", "quelqu'un aurait", "هل لدى أحد", "مطلوب", "أبحث عن",
+    "alguém tem", "quelqu'un a", "quelqu'un aurait", "هل لدى أحد", "هل يملك أحد", "هل عند أحد",
+    "من لديه", "هل لدى احد", "هل يملك احد",
+    "مطلوب", "أبحث عن",
     "ابحث عن", "चाहिए", "किसी के पास", "koi hai", "kisi ke paas",
 ))
-_REQUEST_ZH = re.compile(r"^求|跪求|有没有|谁有|求分享")
+_REQUEST_ZH = re.compile(r"跪求|有没有|谁有|求分享")
+_OTHER = re.compile(words_pattern((
+    "discussion", "discuss", "debate", "debat", "débat", "opinion", "opinión", "diskusi",
+    "discussao", "discussão", "discusion", "discusión", "обсуждение", "обзор", "вопрос",
+    "нарушение", "نقاش", "مناقشة", "चर्चा", "scam report", "scammer", "ripper", "warning",
+    "how to", "how do", "tutorial", "guide", "rules", "rule update", "announcement", "news",
+    "question", "who is", "review", "help", "escrow service", "kidala", "кидала", "скам",
+    "tips", "faq", "pertanyaan", "berita", "pergunta", "pregunta", "noticias", "actualite",
+    "actualité", "sondage", "poll", "recruiting", "hiring", "team members", "looking for team",
+)) + r"|讨论|闲聊|求助|教程|公告|新闻")
+_NOT_DATA_SALE = re.compile(words_pattern((
+    "channel", "youtube", "instagram page", "tiktok account", "forum account", "my account",
+    "reputation", "vouches", "domain name",
+)))
+_DATA = re.compile(words_pattern((
+    "data", "database", "databases", "db", "dbs", "dump", "dumps", "leak", "leaks", "base",
+    "bases", "logs", "log", "combolist", "combolists", "combo", "fullz", "access", "accesses",
+    "records", "lines", "rows", "leads", "accounts", "emails", "info", "docs", "documents",
+    "база", "базу", "базы", "баз", "данные", "данных", "доступ", "доступы", "логи", "слив",
+    "dados", "datos", "donnees", "données", "fuite", "acces", "accès", "accesos", "acessos",
+    "bases de datos", "banco de dados", "nasabah", "akses", "panel", "بيانات", "قاعدة", "قواعد",
+    "تسريب", "डेटा", "डाटा", "लीक", "nid", "ssn", "cpf", "nik", "ktp", "aadhaar", "kyc",
+    "filtracion", "filtración", "vazamento", "tokopedia", "bpjs", "files", "file", "sample",
+    "samples", "links", "link", "reupload", "mirror", "share", "файлы", "ссылки", "ссылку",
+)) + r"|数据|资料|库|信息|四要素|泄露")
 _TAG = re.compile(r"^\s*[\[\(【{<]\s*([^\]\)】}>]{1,24})\s*[\]\)】}>]")
 _FIRST_WORDS = re.compile(r"^\s*([^\s:|\-–—!]+(?:\s+[^\s:|\-–—!]+)?)")
 _PAY = words_pattern((
-    "pay", "paying", "will pay", "budget", "оплата", "оплачу", "бюджет", "плачу", "bayar",
-    "budget", "pago", "pagamos", "pagar", "paye", "je paie", "أدفع", "ميزانية", "usdt", "btc",
-    "$", "escrow", "гарант",
-))
+    "pay", "paying", "will pay", "budget", "оплата", "оплачу", "бюджет", "плачу", "заплачу",
+    "bayar", "budget", "pago", "pagamos", "pagar", "pagaré", "pagare", "paye", "je paie", "payé",
+    "أدفع", "ميزانية", "usdt", "btc", "xmr", "$", "escrow", "гарант", "भुगतान", "दूंगा",
+)) + r"|高价|价格好说|付款|报酬"
 
 _SELL_RE, _LEAK_RE = re.compile(_SELL), re.compile(_LEAK)
 _BUY_RE, _REQUEST_RE, _PAY_RE = re.compile(_BUY), re.compile(_REQUEST), re.compile(_PAY)
@@ -72,8 +102,29 @@ def _kind(text: str) -> PostType | None:
     return None
 
 
-def post_type(title: str, body: str, *, price_amount: float | None, has_samples: bool) -> PostType:
-    """The post type from folded title and body and what was already read of the price."""
+def post_type(title: str, body: str, *, price_amount: float | None, has_samples: bool,
+              paying: bool = False) -> PostType:
+    """The post type from folded title and body and what was already read of the price;
+    `paying`: the post names a price or a means of payment (a request that pays is a buy)."""
+    if _OTHER.search(title.split(":")[0] if ":" in title[:30] else title):
+        return "other"
+    kind = _type(title, body, price_amount, has_samples)
+    if kind == "request" and (paying or _PAY_RE.search(title + " " + body)):
+        return "buy"
+    if kind in ("sell", "leak") and _NOT_DATA_SALE.search(title) and not re.search(
+            r"\d\s?(?:[mkb]|million|juta)\b.*(?:users|accounts|records|lines)", title):
+        return "other"
+    if kind in ("buy", "request") and not (_DATA.search(title) or _DATA.search(body)):
+        return "other"
+    return kind
+
+
+def discussion(title: str) -> bool:
+    """A discussion, report, guide or announcement: it sells nothing and prices nothing."""
+    return bool(_OTHER.search(title))
+
+
+def _type(title: str, body: str, price_amount: float | None, has_samples: bool) -> PostType:
     tag = _TAG.match(title)
     if tag:
         kind = _kind(tag.group(1))
@@ -112,10 +163,7 @@ def post_type(title: str, body: str, *, price_amount: float | None, has_samples:
 
 
 def _refine(kind: PostType, title: str, body: str, price_amount: float | None) -> PostType:
-    """A request that offers to pay is a buy; a 'free' tag on a priced post is a sell."""
-    if kind == "request" and _PAY_RE.search(title + " " + body):
-        return "buy"
-    if kind == "leak" and price_amount and price_amount > 0 and (
-            _SELL_RE.search(title) or _SELL_RE.search(body[:200])):
+    """A 'free' tag on a priced post is a sell."""
+    if kind == "leak" and price_amount and price_amount > 0:
         return "sell"
     return kind

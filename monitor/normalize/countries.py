@@ -10,7 +10,9 @@ COUNTRY_WORDS: dict[str, str] = {
         इंडोनेशिया* jakarta surabaya bandung""",
     "IN": """india indian* indians bharat aadhaar_holders индия индийск* 印度 الهند هندي* भारत*
         भारतीय* हिंदुस्तान* inde indien* indiens índia indios mumbai delhi bengaluru bangalore
-        chennai kolkata hyderabad""",
+        chennai kolkata hyderabad maharashtra karnataka tamil_nadu kerala gujarat punjab
+        rajasthan uttar_pradesh bihar telangana andhra bengal odisha pune ahmedabad jaipur lucknow
+        aadhaar uidai""",
     "RU": """russia russian* russians рф россия россии российск* россиян* русск* 俄罗斯 俄国 روسيا
         روسي* रूस* russie russe* russes rusia ruso rusos rusa rusas rússia russo* russa*
         москв* moscow
@@ -20,11 +22,15 @@ COUNTRY_WORDS: dict[str, str] = {
     "BY": """belarus belarusian* беларус* белорус* 白俄罗斯""",
     "KZ": """kazakhstan kazakh* казахстан* казахск* 哈萨克斯坦""",
     "CN": """china chinese 中国 中國 大陆 国内 中华 上海 北京 广东 深圳 китай* китайск* الصين صيني*
-        चीन* chine chinois* chinoise* chino* china* cina tiongkok shanghai beijing shenzhen""",
+        चीन* chine chinois* chinoise* chino* china* cina tiongkok shanghai beijing shenzhen
+        广州 杭州 江苏
+        浙江 四川 湖北 湖南 河南 山东 福建 天津
+        重庆 武汉 成都 南京 大陆地区 全国 身份证""",
     "TW": """taiwan taiwanese 台湾 臺灣 тайван*""",
     "HK": """hong_kong hongkong 香港 гонконг*""",
     "BR": """brazil brazilian* brasil brasileir* brésil bresil brésilien* бразили* 巴西 البرازيل
-        ब्राज़ील cpfs são_paulo sao_paulo rio_de_janeiro""",
+        ब्राज़ील cpfs são_paulo sao_paulo rio_de_janeiro minas_gerais bahia paraná parana
+        pernambuco ceará ceara goiás goias brasília brasilia detran serasa cpf""",
     "PT": """portugal portugues* portuguese португал* 葡萄牙""",
     "ES": """spain spanish espana españa español* espanol* espanola* espanoles españoles espagne
         espagnol* espanha espanhol* испани* 西班牙 إسبانيا madrid barcelona""",
@@ -94,6 +100,45 @@ COUNTRY_WORDS: dict[str, str] = {
     "AZ": """azerbaijan azerbaijani* азербайджан*""",
     "GE": """georgia_country грузи*""",
     "AM": """armenia armenian* армени*""",
+    "DK": """denmark danish danmark dansk* danemark danois* dinamarca дани* датск*""",
+    "CZ": """czech czechia czech_republic tchèque tcheque chequia чехи* чешск*""",
+    "SK": """slovakia slovak* slovaquie словаки* словацк*""",
+    "HU": """hungary hungarian* hongrie hongrois* hungria венгри* венгерск*""",
+    "AT": """austria austrian* autriche autrichien* австри* австрийск*""",
+    "IE": """ireland irish irlande irlandais* irlanda ирланди*""",
+    "HR": """croatia croatian* croatie хорвати*""",
+    "EE": """estonia estonian* estonie эстони*""",
+    "LT": """lithuania lithuanian* lituanie литв* литовск*""",
+    "LV": """latvia latvian* lettonie латви* латвийск*""",
+    "MN": """mongolia mongolian* mongolie монголи* 蒙古""",
+    "FI": """finland finnish finlande финлянди* финск*""",
+    "NO": """norway norwegian* norvège норвеги*""",
+    "BG": """bulgaria bulgarian* bulgarie болгари*""",
+    "RS": """serbia serbian* serbie серби*""",
+    "SI": """slovenia slovenian* slovénie""",
+    "CY": """cyprus cypriot* chypre кипр*""",
+    "IS": """iceland icelandic islande""",
+    "MD": """moldova moldovan* молдов*""",
+    "AO": """angola angolan* angolano* angolana*""",
+    "MZ": """mozambique moçambique mocambique""",
+    "CI": """côte_d'ivoire cote_d'ivoire ivoirien* ivoirienne*""",
+    "SN": """senegal sénégal sénégalais* senegalais*""",
+    "CM": """cameroon cameroun camerounais*""",
+    "GH": """ghana ghanaian*""",
+    "ET": """ethiopia ethiopian*""",
+    "BO": """bolivia bolivian* boliviano* boliviana*""",
+    "PY": """paraguay paraguayo* paraguaya*""",
+    "UY": """uruguay uruguayo* uruguaya*""",
+    "GT": """guatemala guatemalteco*""",
+    "DO": """dominican_republic república_dominicana republica_dominicana dominicano*""",
+    "PA": """panama panamá panameño* panameno*""",
+    "CR": """costa_rica costarricense*""",
+    "KH": """cambodia cambodian* камбодж*""",
+    "MM": """myanmar burmese""",
+    "AF": """afghanistan afghan* афганистан*""",
+    "KG": """kyrgyzstan kyrgyz* киргиз* кыргыз*""",
+    "TJ": """tajikistan tajik* таджик*""",
+    "TM": """turkmenistan turkmen* туркмен*""",
 }
 
 # Second-level labels that say the host is an organisation's or a government's, so the ccTLD

@@ -21,7 +21,8 @@ _RECORD_UNITS = (
     "registro", "linhas", "linha", "lineas", "líneas", "filas", "lignes", "ligne",
     "enregistrements", "baris", "rekaman", "strings", "строк", "строки", "строка", "строчек",
     "записей", "записи", "запись", "сток", "条", "行", "笔", "条数据", "条记录", "سجل", "سجلات",
-    "صف", "صفوف", "रिकॉर्ड", "रिकॉर्ड्स", "पंक्तियाँ", "data", "dados", "datos", "données",
+    "صف", "صفوف", "سطر", "أسطر", "اسطر", "سطور", "रिकॉर्ड", "रिकॉर्ड्स", "पंक्तियाँ", "data",
+    "dados", "datos", "données",
     "dumps", "leads", "lignes",
 )
 _PEOPLE_UNITS = (
@@ -30,7 +31,8 @@ _PEOPLE_UNITS = (
     "employees", "voters", "subscribers", "emails", "email", "e-mails", "mails", "phones",
     "phone numbers", "numbers", "contacts", "combos", "combolist", "credentials", "logins",
     "cards", "usernames", "passengers", "individuals", "residents", "identities", "ids",
-    "applicants", "policyholders", "holders", "consumers", "buyers", "orders", "transactions",
+    "applicants", "policyholders", "holders", "consumers", "buyers", "licensees", "subscribers",
+    "drivers", "victims", "guests", "travellers", "travelers", "investors", "borrowers",
     "pengguna", "pelanggan", "warga", "penduduk", "nasabah", "akun", "pasien", "pemilih",
     "siswa", "mahasiswa", "karyawan", "pegawai", "orang", "jiwa", "nomor", "peserta",
     "пользователей", "пользователя", "юзеров", "клиентов", "клиента", "аккаунтов", "акков",
@@ -51,7 +53,7 @@ _UNIT = re.compile(r"(?<![a-z\u0400-\u04ff])"
 # Words that make the number something else when they follow it directly.
 _NOT_COUNT_AFTER = re.compile(
     r"\s?(?:%|(?:gb|mb|tb|kb|gib|mib|tib|gigs?|gbps|mbps|гб|мб|тб|гиг\w*|г[иі]г|"
-    r"go|mo|to|g|percent|persen|процент\w*|columns?|cols?|kolom|колон\w*|столб\w*|пол[ея]й?|"
+    r"go|mo|g|percent|persen|процент\w*|columns?|cols?|kolom|колон\w*|столб\w*|пол[ея]й?|"
     r"campos|colunas|columnas|colonnes|champs|字段|列|أعمدة|حقول|fields|tables?|tabel|таблиц\w*|"
     r"tablas|tabelas|files?|archivos|arquivos|fichiers|файл\w*|years?|yrs?|tahun|лет|года?|anos|"
     r"años|ans|年|سنة|days?|hari|дн\w*|dias|días|jours|months?|bulan|мес\w*|hours?|jam|час\w*|"
@@ -60,7 +62,7 @@ _NOT_COUNT_AFTER = re.compile(
     r"ريال|سنوات|sites?|domains?|shops?|stores?|databases?|dbs?|bases?|баз\w*|x\b)"
     r"(?![a-z\u0400-\u04ff]))", re.IGNORECASE)
 _NOT_COUNT_BEFORE = re.compile(
-    r"(?:\$|us\$|usd|€|eur|£|₹|rs\.?|inr|rp\.?|idr|r\$|brl|¥|₽|₿|btc|xmr|usdt|price|harga|цена|"
+    r"(?<![a-z])(?:\$|us\$|usd|€|eur|£|₹|rs\.?|inr|rp\.?|idr|r\$|brl|¥|₽|₿|btc|xmr|usdt|price|harga|цена|"
     r"стоимость|价格|售价|precio|preco|preço|prix|السعر|कीमत|top|v|ver|version|#|no\.?|№)"
     r"\s?[:=]?\s?$")
 _TOTAL = re.compile(words_pattern((
@@ -74,7 +76,8 @@ _SAMPLE_STRONG = re.compile(words_pattern((
     "sample", "samples", "sampel", "sampling", "contoh", "proof", "proofs", "preview", "demo",
     "test", "tester", "teaser", "образец", "образцы", "семпл", "сэмпл", "семпла", "сэмпла",
     "пример", "примеры", "пруф", "пруфы", "демо", "тест", "muestra", "muestras", "amostra",
-    "amostras", "exemplo", "ejemplo", "echantillon", "échantillon", "apercu", "aperçu",
+    "amostras", "teste", "testes", "prueba", "pruebas", "exemplo", "ejemplo", "echantillon",
+    "échantillon", "apercu", "aperçu",
     "عينة", "عينه", "نموذج", "सैंपल", "नमूना", "bukti", "cuplikan",
 )) + r"|样本|样品|样例|试看|测试|演示|樣本|サンプル")
 _SAMPLE_WEAK = re.compile(words_pattern((
@@ -85,9 +88,12 @@ _SAMPLE_WEAK = re.compile(words_pattern((
 _AFTER_FILLER = re.compile(
     r"\s*(?:[^\s\d]+\s+){0,2}?(?:for|as|in|de|di|в|как|como|en|pour|para|sebagai|secara|"
     r"на|of|by|-|:)?\s*$")
+# A clause ends at these; an opening bracket ends one only looking forward ("5M (sample 10k)"),
+# not looking back ("Sample (500 rows)").
+_CLAUSE_START = re.compile(r"\n|[;|•。！？!?)\]}，、،؛]|,\s|\.\s|\s[-–—+/]\s|\s&\s")
 _CLAUSE_END = re.compile(r"\n|[;|•。！？!?()\[\]{}，、،؛]|,\s|\.\s|\s[-–—+/]\s|\s&\s")
 _MASK = re.compile(
-    r"\S*(?:://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))\S*"
+    r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*(?:://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))\S*"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+/\S*"
     r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"
@@ -111,9 +117,10 @@ class CountMention:
 
 
 def mask(text: str) -> str:
-    """`text` with links, emails, dates, times, IPs, phone numbers and long tokens blanked (same
-    length), so their digits are not read as counts."""
-    return _MASK.sub(lambda m: " " * len(m.group()), text)
+    """`text` with links, emails, dates, times, IPs, phone numbers and long tokens replaced by a
+    short placeholder, so their digits are not read as counts and they do not push the words
+    around them apart."""
+    return _MASK.sub(" … ", text)
 
 
 def mentions(text: str, lang: str | None, *, in_title: bool) -> list[CountMention]:
@@ -123,28 +130,38 @@ def mentions(text: str, lang: str | None, *, in_title: bool) -> list[CountMentio
     for n in find_numbers(masked, lang, integer=True):
         start, end = _clause(masked, n.start, n.end)
         before, after = masked[start:n.start], masked[n.end:end]
+        if _AFTER_LINK.search(before):
+            # "Sample:\n<link> (100k lines)": the link's label stands lines above
+            before = masked[max(0, n.start - 80):n.start]
         if _NOT_COUNT_AFTER.match(after) or _NOT_COUNT_BEFORE.search(before[-12:]):
             continue
         if n.multiplier == 1.0 and n.value != int(n.value):
             continue
-        unit = bool(_UNIT.match(after.lstrip(" :")) or _unit_near(after) or _unit_before(before))
+        unit_after = bool(_UNIT.match(after.lstrip(" :")) or _unit_near(after))
+        if not unit_after and re.search(r"\d\s\d", n.text):
+            continue  # "999 888 777" is a phone number unless a unit follows it
+        unit = unit_after or _unit_before(before)
+        sample = _sample_marker(before, after)
         plain_year = n.multiplier == 1.0 and 1900 <= n.value <= 2100 and n.text.isdigit()
-        if plain_year and not _UNIT.match(after.lstrip()):
+        if plain_year and not _UNIT.match(after.lstrip()) and not (
+                sample == "strong" and _SAMPLE_STRONG.search(before[-12:])):
             continue
-        grouped = n.multiplier == 1.0 and n.value >= 1000 and not n.text.isdigit()
-        if not (unit or (n.multiplier > 1.0 and n.value >= 1000) or grouped):
+        grouped = (n.multiplier == 1.0 and n.value >= 1000 and not n.text.isdigit()
+                   and not re.search(r"\d\s\d", n.text))
+        if not (unit or (n.multiplier > 1.0 and n.value >= 1000) or grouped
+                or (sample is not None and _SAMPLE_STRONG.search(before + after))):
             continue
         if n.value < 1:
             continue
         out.append(CountMention(n, unit, bool(_TOTAL.search(before[-25:])),
-                                _sample_marker(before, after), in_title))
+                                sample, in_title))
     return out
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
     lo = max(0, start - 60)
     cut = lo
-    for m in _CLAUSE_END.finditer(text, lo, start):
+    for m in _CLAUSE_START.finditer(text, lo, start):
         cut = m.end()
     m = _CLAUSE_END.search(text, end, min(len(text), end + 60))
     return cut, (m.start() if m else min(len(text), end + 60))
@@ -166,6 +183,7 @@ def _unit_before(before: str) -> bool:
     return m is not None and bool(_LABEL_GAP.fullmatch(tail[m.end():]))
 
 
+_AFTER_LINK = re.compile("\u2026\\s*[(\\[]?\\s*$")
 _LABEL_GAP = re.compile(r"\s*(?:count|total|number|jumlah|кол-во|количество|数|数量)?\s*"
                         r"[:=：\-–]?\s*(?:~|≈|около|sekitar|about)?\s*")
 
@@ -219,11 +237,17 @@ def _claimed(found: list[CountMention]) -> CountMention | None:
         return None
 
     def rank(m: CountMention) -> tuple[int, float]:
-        tier = 3 if m.total_marker and (m.unit or m.number.multiplier > 1) else (
-            2 if m.unit else 1 if m.number.multiplier > 1 else 0)
-        return tier, m.number.value
+        strength = (4 * m.total_marker * (m.unit or m.number.multiplier > 1)
+                    + 2 * m.unit + (m.number.multiplier > 1))
+        return strength, m.number.value
 
-    return max(totals, key=rank)
+    best = max(totals, key=rank)
+    # "10M (10,231,554 to be exact)": the precise figure of the same claim wins.
+    for m in totals:
+        if (m.number.multiplier == 1.0 and best.number.multiplier > 1.0
+                and abs(m.number.value - best.number.value) <= 0.1 * best.number.value):
+            return m
+    return best
 
 
 def _sample(found: list[CountMention], claimed: int | None) -> CountMention | None:

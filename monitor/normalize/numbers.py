@@ -37,6 +37,7 @@ _MULTIPLIERS: tuple[tuple[tuple[str, ...], float], ...] = (
 )
 _MULT_VALUE: dict[str, float] = {fold(w): v for words, v in _MULTIPLIERS for w in words}
 _MULT_VALUE["mil"] = 0.0  # resolved by language
+_MULT_VALUE["mi"] = 0.0  # "2,3 mi": millions in Portuguese and Spanish; resolved by language
 _CJK_UNIT = re.compile(r"[\u3000-\u9fff]")
 
 
@@ -53,7 +54,7 @@ def _mult_alternation() -> str:
 # A number: space/apostrophe-grouped thousands, or digits with dots and commas. Not after a
 # Latin letter (versions "v2.3", hashes "sha256"), except "rp" ("rp150.000").
 NUMBER = re.compile(
-    r"(?<![\d,])(?<!\d\.)(?<![a-oq-z_])"
+    r"(?<![\d,])(?<!\d\.)(?<![a-oq-z_])(?<![a-z]-)"
     r"(?:\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)*)"
 )
 MULTIPLIER = re.compile(r"[ \u00a0\u202f\u2009]?(?:" + _mult_alternation() + ")")
@@ -118,6 +119,8 @@ def multiplier_value(word: str, lang: str | None) -> float:
     w = re.sub(r"\s+", " ", word.strip())
     if w == "mil":
         return 1e3 if lang in ("es", "pt") else 1e6
+    if w == "mi":
+        return 1e6 if lang in ("es", "pt") else 1.0
     return _MULT_VALUE.get(w, 1.0)
 
 

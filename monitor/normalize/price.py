@@ -95,7 +95,7 @@ _NEGOTIABLE = re.compile(words_pattern((
     "торг уместен", "договорная", "договоримся", "bisa nego", "negociable", "negociavel",
     "negociável", "a negociar", "negociar", "a combinar", "à negocier", "a negocier",
     "à débattre", "a debattre", "negociable", "قابل للتفاوض", "للتفاوض", "मोलभाव",
-)) + r"|可谈|可议|可商量|面议|议价")
+)) + r"|可谈|可议|可商量|面议|议价|好说")
 _NOT_PRICE = re.compile(words_pattern((
     "revenue", "revenues", "turnover", "omzet", "выручка", "оборот", "balance", "balances",
     "баланс", "остаток", "saldo", "income", "receita", "ingresos", "chiffre d'affaires",
@@ -159,22 +159,26 @@ def price(title: str, body: str, lang: str | None, *,
           rates: Mapping[str, float] | None = None) -> Price:
     """The listing's price from folded title and body."""
     chosen: PriceMention | None = None
+    body_found: list[PriceMention] = []
     step = buy_now = None
     negotiable = bool(_NEGOTIABLE.search(body) or _NEGOTIABLE.search(title))
     for text in (body, title):
+        masked = mask(text)
         found = [m for m in mentions(text, lang)
-                 if not _NOT_PRICE.search(_clause_before(text, m.start, 30))]
+                 if not _NOT_PRICE.search(_clause_before(masked, m.start, 30))]
+        if text is body:
+            body_found = found
         if not found:
             continue
-        starts = [m for m in found if _START.search(_clause_before(text, m.start, 25))]
+        starts = [m for m in found if _START.search(_clause_before(masked, m.start, 25))]
         if starts:
             chosen = starts[0]
             step = next((m.number.value for m in found
-                         if _STEP.search(_clause_before(text, m.start, 20))), None)
+                         if _STEP.search(_clause_before(masked, m.start, 20))), None)
             buy_now = next((m.number.value for m in found
-                            if _BUY_NOW.search(_clause_before(text, m.start, 20))), None)
+                            if _BUY_NOW.search(_clause_before(masked, m.start, 20))), None)
             break
-        keyed = [m for m in found if _PRICE_WORD.search(_clause_before(text, m.start))]
+        keyed = [m for m in found if _PRICE_WORD.search(_clause_before(masked, m.start))]
         chosen = (keyed or found)[0]
         if keyed or text is title:
             break
@@ -194,8 +198,7 @@ def price(title: str, body: str, lang: str | None, *,
     if rates is not None and currency is not None:
         rate = 1.0 if currency == "USD" else rates.get(currency)
         usd = round(amount * rate, 2) if rate is not None else None
-    source = body if body.find(chosen.number.text) >= 0 else title
-    text_span = source[chosen.start:chosen.end] if source else chosen.number.text
+    text_span = (mask(body) if chosen in body_found else mask(title))[chosen.start:chosen.end]
     return Price(amount=amount, currency=currency, usd=usd, text=text_span.strip() or None,
                  negotiable=negotiable, auction_step=step, buy_now=buy_now)
 

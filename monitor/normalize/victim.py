@@ -59,6 +59,14 @@ def compile_orgs(orgs: Iterable[Org]) -> tuple[re.Pattern[str] | None, dict[str,
     return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])"), table
 
 
+# Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay).
+_UPPER_CODES = re.compile(
+    r"(?<![A-Za-z.])(?:US|USA|U\.S\.A?\.?|UK|KSA|UAE|RSA|PRC|RF|РФ)(?![A-Za-z])")
+_UPPER_CODE_COUNTRY = {"US": "US", "USA": "US", "US.": "US", "USA.": "US", "UK": "GB",
+                       "KSA": "SA", "UAE": "AE", "RSA": "ZA", "PRC": "CN", "RF": "RU", "РФ": "RU"}
+# Languages whose posts are, failing any other sign, about one country.
+_LANG_COUNTRY = {"id": "ID", "hi": "IN", "zh": "CN", "pt": "BR"}
+
 SHIPPED_ORGS: tuple[Org, ...] = tuple(Org(n, a, c) for n, a, c in KNOWN_ORGS)
 _SHIPPED = compile_orgs(SHIPPED_ORGS)
 
@@ -112,8 +120,9 @@ def title_orgs(title: str) -> list[str]:
 
 
 def victim(title: str, body: str, folded_title: str, folded_body: str, domains: Iterable[str],
-           *, organisations: Iterable[Org] = ()) -> Victim:
-    """`victim.orgs`, `victim.domains` and `victim.country` of a post."""
+           *, organisations: Iterable[Org] = (), lang: str | None = None) -> Victim:
+    """`victim.orgs`, `victim.domains` and `victim.country` of a post. Without any sign of a
+    country, a post in a language spoken mostly in one country is taken to be about it."""
     operator = compile_orgs(organisations)
     orgs: list[Org] = []
     for compiled in (operator, _SHIPPED):
@@ -127,10 +136,12 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
             names.append(name)
     domains = tuple(domains)
     votes: dict[str, float] = {}
-    for code in _countries(folded_title):
-        votes[code] = votes.get(code, 0.0) + 2.0
-    for code in _countries(folded_body):
-        votes[code] = votes.get(code, 0.0) + 1.0
+    for text, folded, weight in ((title, folded_title, 2.0), (body, folded_body, 1.0)):
+        for code in _countries(folded):
+            votes[code] = votes.get(code, 0.0) + weight
+        for m in _UPPER_CODES.finditer(text):
+            code = _UPPER_CODE_COUNTRY[m.group().replace(".", "")]
+            votes[code] = votes.get(code, 0.0) + weight
     for host in domains:
         code = _host_country(host)
         if code is not None:
@@ -138,5 +149,9 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
     for org in orgs:
         if org.country:
             votes[org.country] = votes.get(org.country, 0.0) + 2.0
-    country = max(votes, key=lambda c: votes[c]) if votes else None
+    ranked = sorted(votes.items(), key=lambda kv: kv[1], reverse=True)
+    tie = len(ranked) > 1 and ranked[0][1] == ranked[1][1]
+    country = ranked[0][0] if ranked and not tie else None
+    if not ranked and lang in _LANG_COUNTRY:
+        country = _LANG_COUNTRY[lang]
     return Victim(orgs=tuple(names), domains=domains, country=country)
