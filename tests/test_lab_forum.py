@@ -19,6 +19,8 @@ from monitor.lab.forum import LabForums
 from monitor.lab.forum_bbcode import Viewer, render
 from monitor.lab.save_pages import LOGIN, Browser, _field
 from monitor.lab.save_pages import main as save_pages_main
+from monitor.lab.tornet import TorNetwork
+from monitor.lab.tornet_socks import socks5_connect
 
 PAGES = Path(__file__).parent / "data" / "pages"
 NOW = datetime(2021, 5, 14, 1, 12, tzinfo=UTC)
@@ -455,3 +457,31 @@ def test_saved_pages_are_current(tmp_path: Path) -> None:
         if path.is_file():
             saved = PAGES / path.relative_to(tmp_path)
             assert saved.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), saved
+
+
+# -- as an onion service -----------------------------------------------------------------------
+def _get_over_tor(socks_port: int, onion: str, path: str) -> tuple[int, str]:
+    sock = socks5_connect(socks_port, onion, 80, timeout=60)
+    try:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {onion}\r\nConnection: close\r\n\r\n"
+                     .encode())
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    finally:
+        sock.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", "replace")
+
+
+@pytest.mark.tor
+def test_forums_served_as_an_onion_service(tornet: TorNetwork, lab_forums: LabForums) -> None:
+    lab_forums.reset()
+    onion = tornet.add_onion(lab_forums.port)
+    status, html = _get_over_tor(tornet.socks_port, onion, "/mybb/forumdisplay.php?fid=2")
+    assert status == 200
+    profiles = Selector(text=html).css("span.author a::attr(href)").getall()
+    assert profiles and all(p.startswith(f"http://{onion}/mybb/") for p in profiles)
+    status, html = _get_over_tor(tornet.socks_port, onion, "/xf/threads/29.1001/")
+    assert status == 200 and f'href="http://{onion}/xf/threads/29.1001/"' in html
+    assert _get_over_tor(tornet.socks_port, onion, "/_admin/state")[0] == 403
