@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "monitor.cli.crawl",
     "monitor.cli.alerts",
     "monitor.cli.lab",
+    "monitor.cli.normalize",
 )
 
 

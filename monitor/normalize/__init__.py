@@ -36,12 +36,12 @@ from monitor.normalize.links import extract
 from monitor.normalize.price import price
 from monitor.normalize.seller import handle_key, seller
 from monitor.normalize.text import from_html
-from monitor.normalize.victim import Org, victim
+from monitor.normalize.victim import Org, OrgLike, victim
 
-__all__ = ["Org", "handle_key", "normalize"]
+__all__ = ["Org", "OrgLike", "handle_key", "normalize"]
 
 
-def normalize(raw: RawPost, *, organisations: Iterable[Org] = (),
+def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
               rates: Mapping[str, float] | None = None) -> Listing:
     """The listing of `raw`. `organisations`: the operator's gazetteer (searched before the
     shipped one); `rates`: USD per unit of a currency, for `price.usd`. Bookkeeping fields
@@ -55,7 +55,7 @@ def normalize(raw: RawPost, *, organisations: Iterable[Org] = (),
     lang = detect(title, body)
     f_title, f_body = fold(title), fold(body)
     found = extract(f"{title}\n{body}", hrefs, raw.url)
-    counted = records(f_title, f_body, lang)
+    counted = records(f_title, f_body, lang, original=f"{title}\n{body}")
     asked = price(f_title, f_body, lang, rates=rates)
     kind = post_type(f_title, f_body, price_amount=asked.amount, has_samples=bool(found.samples),
                      paying=asked.amount is not None or asked.currency is not None)

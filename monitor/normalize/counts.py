@@ -208,8 +208,9 @@ def _sample_marker(before: str, after: str) -> str | None:
     return None
 
 
-def records(title: str, body: str, lang: str | None) -> Records:
-    """`records.claimed`, `records.sample` and `records.text` from folded title and body."""
+def records(title: str, body: str, lang: str | None, *, original: str = "") -> Records:
+    """`records.claimed`, `records.sample` and `records.text` from folded title and body;
+    `original` (title and body as written) lets `records.text` keep the seller's spelling."""
     title_m = mentions(title, lang, in_title=True)
     body_m = mentions(body, lang, in_title=False)
     claimed_m = _claimed(body_m) or _claimed(title_m)
@@ -226,8 +227,14 @@ def records(title: str, body: str, lang: str | None) -> Records:
         sample = None
     texts: list[str] = []
     for m in (claimed_m, *[t for t in title_m if t.sample is None], sample_m):
-        if m is not None and m.number.text.strip() not in texts:
-            texts.append(m.number.text.strip())
+        if m is None:
+            continue
+        words = m.number.text.strip()
+        if original:
+            found = re.search(re.escape(words).replace("\\ ", r"\s+"), original, re.IGNORECASE)
+            words = found.group() if found else words
+        if words not in texts:
+            texts.append(words)
     return Records(claimed=claimed, sample=sample, text=tuple(texts))
 
 

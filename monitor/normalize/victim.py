@@ -8,12 +8,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
 
 from monitor.models import Victim
 from monitor.normalize.countries import CCTLD, COUNTRY_WORDS, SECOND_LEVEL_CC
 from monitor.normalize.fold import fold
 from monitor.normalize.lexicon import Lexicon
 from monitor.normalize.orgs import KNOWN_ORGS
+
+
+class OrgLike(Protocol):
+    """What the victim step reads of an organisation (monitor.config.Org has it too)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def country(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +57,11 @@ _BEFORE_COUNT = re.compile(
     r"billion|millions|milhões|millones|млн|кк)\b)")
 
 
-def compile_orgs(orgs: Iterable[Org]) -> tuple[re.Pattern[str] | None, dict[str, Org]]:
-    """One regex over every alias (folded), and which Org each folded alias means."""
-    table: dict[str, Org] = {}
+@lru_cache(maxsize=8)
+def compile_orgs(orgs: tuple[OrgLike, ...]) -> tuple[re.Pattern[str] | None, dict[str, OrgLike]]:
+    """One regex over every alias (folded), and which Org each folded alias means. Cached: the
+    operator's list is the same for every post."""
+    table: dict[str, OrgLike] = {}
     for org in orgs:
         for alias in (org.name, *org.aliases):
             key = fold(alias)
@@ -85,11 +100,12 @@ def _countries(folded: str) -> list[str]:
     return _COUNTRY_LEXICON.find(folded)
 
 
-def find_orgs(folded: str, compiled: tuple[re.Pattern[str] | None, dict[str, Org]]) -> list[Org]:
+def find_orgs(folded: str, compiled: tuple[re.Pattern[str] | None, dict[str, OrgLike]],
+              ) -> list[OrgLike]:
     pattern, table = compiled
     if pattern is None:
         return []
-    found: list[Org] = []
+    found: list[OrgLike] = []
     for m in pattern.finditer(folded):
         key = re.sub(r"[\s_.-]+", " ", m.group())
         org = table.get(m.group()) or table.get(key) or next(
@@ -120,11 +136,11 @@ def title_orgs(title: str) -> list[str]:
 
 
 def victim(title: str, body: str, folded_title: str, folded_body: str, domains: Iterable[str],
-           *, organisations: Iterable[Org] = (), lang: str | None = None) -> Victim:
+           *, organisations: Iterable[OrgLike] = (), lang: str | None = None) -> Victim:
     """`victim.orgs`, `victim.domains` and `victim.country` of a post. Without any sign of a
     country, a post in a language spoken mostly in one country is taken to be about it."""
-    operator = compile_orgs(organisations)
-    orgs: list[Org] = []
+    operator = compile_orgs(tuple(organisations))
+    orgs: list[OrgLike] = []
     for compiled in (operator, _SHIPPED):
         for text in (folded_title, folded_body):
             for org in find_orgs(text, compiled):
