@@ -56,7 +56,8 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(state_dir: Path, url: str, prefix: str, **indexer_args: Any) -> AsyncIterator[Rig]:
+async def rig(state_dir: Path, url: str, prefix: str, *, start: bool = True,
+              **indexer_args: Any) -> AsyncIterator[Rig]:
     clock = Clock()
     client = make_async_client(url, timeout_s=10)
     names = IndexNames.with_prefix(prefix)
@@ -64,7 +65,8 @@ async def rig(state_dir: Path, url: str, prefix: str, **indexer_args: Any) -> As
             **indexer_args}
     indexer = Indexer(client, db.connect(state_dir), names, clock=clock, **args)
     store = ListingStore(db.connect(state_dir), [indexer.stage], clock=clock)
-    indexer.start()
+    if start:
+        indexer.start()
     try:
         yield Rig(store, indexer, names)
     finally:
@@ -139,10 +141,11 @@ def test_mapping_rejection_is_logged_and_the_batch_goes_on(
     bad = numbered(99, records=Records(claimed="lots"))  # type: ignore[arg-type]
 
     async def scenario() -> Indexer:
-        async with rig(tmp_path, es_url, es_indices, batch_size=50, flush_delay_s=5) as r:
+        async with rig(tmp_path, es_url, es_indices, start=False, batch_size=50) as r:
             for listing in [*good[:4], bad, *good[4:]]:
                 await r.record(listing)
-            return r.indexer  # close() drains the one batch
+            await r.indexer.drain()  # all of it in one bulk request
+            return r.indexer
 
     with caplog.at_level(logging.ERROR, logger="monitor.indexer"):
         indexer = asyncio.run(scenario())
