@@ -141,7 +141,7 @@ class _Compiled:
     channel: str | None
     regexes: tuple[re.Pattern[str], ...]
     conditions: tuple[Condition, ...]
-    has_terms: bool
+    needs_text: bool  # it has terms or regexes, so one of them must match
     source: Any = field(repr=False, default=None)
 
 
@@ -153,53 +153,21 @@ class RuleSet:
         self._by_id = {r.id: i for i, r in enumerate(self._rules)}
         self._automaton = automaton
         # Rules the automaton cannot rule out: regexes, or conditions only.
-        self._always = tuple(i for i, r in enumerate(self._rules) if r.regexes or not r.has_terms)
+        self._always = tuple(i for i, r in enumerate(self._rules) if r.regexes or not r.needs_text)
 
     @classmethod
     def compile(cls, rules: Iterable[Any]) -> RuleSet:
-        """Build the rule set; raises ConfigError listing every bad regex or condition."""
+        """Build the rule set; raises ConfigError listing every bad term, regex or condition."""
         errors: list[str] = []
-        compiled: list[_Compiled] = []
         automaton = ahocorasick.Automaton()
-        for index, rule in enumerate(rules):
-            rid = str(rule.id)
-            has_terms = False
-            for term in getattr(rule, "terms", ()) or ():
-                name, aliases = _term_parts(term)
-                for alias in dict.fromkeys((name, *aliases)):
-                    key = _key(alias)
-                    if key is None:
-                        errors.append(f"rule {rid}: term {alias!r} has no letters or digits")
-                        continue
-                    entries = automaton.get(key, None)
-                    if entries is None:
-                        entries = []
-                        automaton.add_word(key, entries)
-                    entries.append((index, name, alias))
-                    has_terms = True
-            regexes = []
-            for pattern in getattr(rule, "regexes", ()) or ():
-                try:
-                    regexes.append(pattern if isinstance(pattern, re.Pattern)
-                                   else re.compile(pattern, re.IGNORECASE))
-                except re.error as e:
-                    errors.append(f"rule {rid}: regex {pattern!r}: {e}")
-            conditions = []
-            for cond in conditions_of(rule):
-                try:
-                    conditions.append(parse_condition(cond))
-                except ValueError as e:
-                    errors.append(f"rule {rid}: condition {cond!r}: {e}")
-            compiled.append(_Compiled(
-                id=rid, severity=str(getattr(rule, "severity", None) or "medium"),
-                channel=getattr(rule, "channel", None), regexes=tuple(regexes),
-                conditions=tuple(conditions), has_terms=has_terms or bool(regexes), source=rule))
+        compiled = [_compile_rule(index, rule, automaton, errors)
+                    for index, rule in enumerate(rules)]
         if errors:
             raise ConfigError(errors)
-        if len(automaton):
-            automaton.make_automaton()
-            return cls(compiled, automaton)
-        return cls(compiled, None)
+        if not len(automaton):
+            return cls(compiled, None)
+        automaton.make_automaton()
+        return cls(compiled, automaton)
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -223,7 +191,7 @@ class RuleSet:
             if not all(c.holds(listing) for c in rule.conditions):
                 continue
             hits = self._hits(index, texts, candidates.get(index, {}), maps)
-            if rule.has_terms and not hits:
+            if rule.needs_text and not hits:
                 continue
             matches.append(RuleMatch(rule.id, rule.severity, rule.channel, tuple(hits),
                                      tuple(str(c) for c in rule.conditions)))
@@ -237,8 +205,8 @@ class RuleSet:
         candidates = self._term_candidates(texts)
         hits = self._hits(index, texts, candidates.get(index, {}), {})
         conds = tuple((str(c), c.holds(listing)) for c in rule.conditions)
-        matched = (bool(hits) or not rule.has_terms) and all(ok for _, ok in conds)
-        return Explanation(rule.id, matched, tuple(hits), rule.has_terms, conds)
+        matched = (bool(hits) or not rule.needs_text) and all(ok for _, ok in conds)
+        return Explanation(rule.id, matched, tuple(hits), rule.needs_text, conds)
 
     def _term_candidates(self, texts: list[tuple[str, int | None, str]]
                          ) -> dict[int, dict[int, set[str]]]:
@@ -284,6 +252,44 @@ def _span(key: str, last: int) -> tuple[int, int]:
     start = last - len(key) + 1 + key.startswith(" ")
     end = last + 1 - key.endswith(" ")
     return start - 1, end - 1
+
+
+def _compile_rule(index: int, rule: Any, automaton: ahocorasick.Automaton,
+                  errors: list[str]) -> _Compiled:
+    """Add the rule's terms to the shared automaton (value: every (rule index, term name,
+    alias) with that folded key) and compile its regexes and conditions."""
+    rid = str(rule.id)
+    has_terms = False
+    for term in getattr(rule, "terms", ()) or ():
+        name, aliases = _term_parts(term)
+        for alias in dict.fromkeys((name, *aliases)):
+            key = _key(alias)
+            if key is None:
+                errors.append(f"rule {rid}: term {alias!r} has no letters or digits")
+                continue
+            entries = automaton.get(key, None)
+            if entries is None:
+                entries = []
+                automaton.add_word(key, entries)
+            entries.append((index, name, alias))
+            has_terms = True
+    regexes = []
+    for pattern in getattr(rule, "regexes", ()) or ():
+        try:
+            regexes.append(pattern if isinstance(pattern, re.Pattern)
+                           else re.compile(pattern, re.IGNORECASE))
+        except re.error as e:
+            errors.append(f"rule {rid}: regex {pattern!r}: {e}")
+    conditions = []
+    for cond in conditions_of(rule):
+        try:
+            conditions.append(parse_condition(cond))
+        except ValueError as e:
+            errors.append(f"rule {rid}: condition {cond!r}: {e}")
+    return _Compiled(id=rid, severity=str(getattr(rule, "severity", None) or "medium"),
+                     channel=getattr(rule, "channel", None), regexes=tuple(regexes),
+                     conditions=tuple(conditions), needs_text=has_terms or bool(regexes),
+                     source=rule)
 
 
 def conditions_of(rule: Any) -> tuple[Any, ...]:
