@@ -274,15 +274,19 @@ class TorController:
         """Launch or attach, then wait for bootstrap. Raises TorError (binary missing, port
         refused, authentication refused, bootstrap stalled)."""
         self._stopping.clear()
-        if self.mode == "managed":
-            self._launch()
-        else:
-            self._attach(connect_control(self.control_host, self.control_port,
-                                         password=self.control_password,
-                                         cookie_path=self.cookie_path))
-            if not self.socks_port:
-                self.socks_port = self._first_socks_port()
-        self.wait_bootstrap()
+        try:
+            if self.mode == "managed":
+                self._launch()
+            else:
+                self._attach(connect_control(self.control_host, self.control_port,
+                                             password=self.control_password,
+                                             cookie_path=self.cookie_path))
+                if not self.socks_port:
+                    self.socks_port = self._first_socks_port()
+            self.wait_bootstrap()
+        except BaseException:
+            self.stop()
+            raise
         self._ready.set()
         if self.mode == "managed" and self._watcher is None:
             self._watcher = threading.Thread(target=self._watch, name="tor-watch", daemon=True)
@@ -406,7 +410,9 @@ class TorController:
             if phase.done:
                 return phase
             if time.monotonic() > deadline:
-                raise TorError(f"tor bootstrap stalled at {phase} after {timeout:.0f} s")
+                why = f"; tor's last warning: {phase.warning}" if phase.warning else ""
+                raise TorError(f"tor bootstrap stalled at {phase.progress}% ({phase.tag}: "
+                               f"{phase.summary}) after {timeout:.0f} s{why}")
             time.sleep(0.2)
 
     def health(self) -> TorHealth:
