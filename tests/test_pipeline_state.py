@@ -1,0 +1,90 @@
+"""The state step on its own (SQLite only): new / changed / unchanged, versions, first and last
+seen, batched last_seen moves, hooks committing with the state or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import StateError
+from monitor.models import Price, Records, SampleLink, Seller
+from monitor.state import db
+from monitor.state import listings as state
+from monitor.state.listings import CHANGED, NEW, UNCHANGED, ListingStore, Observation
+
+from .fixtures.elasticsearch import kotz_listing
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+BASE = kotz_listing()
+
+# A change of any of these fields is a new version; of the others, not.
+CHANGES = [
+    ("title", {"title": "[SELLING] BPJS 279M"}, CHANGED),
+    ("body", {"body": "now with more"}, CHANGED),
+    ("records", {"records": Records(claimed=300_000_000)}, CHANGED),
+    ("price", {"price": Price(amount=0.2, currency="BTC")}, CHANGED),
+    ("samples", {"samples": (SampleLink(url="https://x.example/1", host="x.example"),)}, CHANGED),
+    ("seller", {"seller": Seller(handle="Kotz2", handle_key="kotz2")}, CHANGED),
+    ("crawl time", {"crawled_at": T0 + timedelta(days=3)}, UNCHANGED),
+    ("rules", {"rules_matched": ("other",)}, UNCHANGED),
+    ("language", {"lang": "id"}, UNCHANGED),
+]
+
+
+@pytest.mark.parametrize(("what", "change", "status"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_what_makes_a_new_version(tmp_path: Path, what: str, change: dict, status: str) -> None:
+    conn = db.connect(tmp_path)
+    first = state.observe(conn, BASE, T0)
+    again = state.observe(conn, dataclasses.replace(BASE, **change), T0 + timedelta(hours=1))
+    assert first.status == NEW and first.listing.version == 1
+    assert again.status == status
+    assert again.listing.version == (2 if status == CHANGED else 1)
+    assert again.listing.first_seen == T0
+    assert again.listing.last_seen == T0 + timedelta(hours=1)
+
+
+def test_unchanged_listings_move_last_seen_in_batches(tmp_path: Path) -> None:
+    times = iter([T0 + timedelta(minutes=i) for i in range(10)])
+    store = ListingStore(db.connect(tmp_path), touch_batch=3, clock=lambda: next(times))
+    others = [dataclasses.replace(BASE, id=f"l{i}") for i in range(3)]
+    for listing in others:
+        store.record_sync(listing)  # new: T0..T0+2m
+    store.record_sync(others[0])  # unchanged at +3m: batched, not written yet
+    assert state.get(store.conn, "l0")["last_seen"] == T0.isoformat()
+    store.record_sync(others[1])
+    store.record_sync(others[2])  # third unchanged: the batch is written
+    assert state.get(store.conn, "l0")["last_seen"] == (T0 + timedelta(minutes=3)).isoformat()
+    assert state.get(store.conn, "l2")["last_seen"] == (T0 + timedelta(minutes=5)).isoformat()
+    assert state.get(store.conn, "l2")["version"] == 1
+
+
+def test_a_failing_hook_rolls_the_state_back(tmp_path: Path) -> None:
+    def broken(conn: sqlite3.Connection, obs: Observation) -> None:
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+    store = ListingStore(db.connect(tmp_path), [broken])
+    with pytest.raises(StateError, match=f"raidforums: cannot record listing {BASE.id}"):
+        asyncio.run(store.record(BASE))
+    assert state.get(store.conn, BASE.id) is None
+    store.close()
+
+
+def test_hooks_see_the_placed_listing_and_may_replace_it(tmp_path: Path) -> None:
+    seen: list[Observation] = []
+
+    def tag(conn: sqlite3.Connection, obs: Observation) -> Observation:
+        return Observation(obs.status, dataclasses.replace(obs.listing, rules_matched=("r1",)))
+
+    def record(conn: sqlite3.Connection, obs: Observation) -> None:
+        seen.append(obs)
+
+    store = ListingStore(db.connect(tmp_path), [tag, record], clock=lambda: T0)
+    obs = asyncio.run(store.record(BASE))
+    assert obs.listing.rules_matched == ("r1",) and seen == [obs]
+    assert (obs.listing.version, obs.listing.first_seen) == (1, T0)
+    store.close()
