@@ -34,6 +34,8 @@ from monitor.state import outbox
 
 log = logging.getLogger(__name__)
 
+STORED_BODY_CHARS = 10_000  # of a listing's body kept in the outbox with its alert
+
 
 @dataclass(frozen=True, slots=True)
 class Alert:
@@ -63,7 +65,7 @@ class Alert:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "rule_id": self.rule_id,
                 "severity": self.severity, "channel": self.channel,
-                "listing_id": self.listing.id, "listing": self.listing.to_doc(),
+                "listing_id": self.listing.id, "listing": _trimmed(self.listing.to_doc()),
                 "hits": [h.to_json() for h in self.hits],
                 "changes": list(self.changes), "seller_prior": self.seller_prior}
 
@@ -183,7 +185,8 @@ class Alerter:
         seller = _seller_key(listing)
         prior = outbox.note_seller(conn, seller, listing.id) if seller else None
         queued = []
-        doc = listing.to_doc()
+        # The baseline of the next "what changed": material fields only, not the body.
+        doc = {k: v for k, v in listing.to_doc().items() if k != "body"}
         for match in matches:
             baseline = outbox.last_alerted(conn, match.rule_id, listing.id)
             changes: tuple[str, ...] = ()
@@ -205,7 +208,6 @@ class Alerter:
                          ": " + "; ".join(changes) if changes else "")
                 queued.append(alert)
         return queued
-
 
     def _render(self, alert: Alert) -> dict[str, Any]:
         try:
@@ -401,6 +403,12 @@ def webhooks_from_config(config: Any) -> tuple[dict[str, str], str | None]:
     rules = {r.id: r.webhook.reveal() for r in config.watchlists.rules if r.webhook}
     default = config.monitor.slack.webhook
     return rules, default.reveal() if default else None
+
+
+def _trimmed(doc: dict[str, Any]) -> dict[str, Any]:
+    """A listing document for the outbox: the body cut (the message is already rendered)."""
+    body = doc.get("body") or ""
+    return {**doc, "body": body[:STORED_BODY_CHARS]} if len(body) > STORED_BODY_CHARS else doc
 
 
 def _drop_empty(value: Any) -> Any:
