@@ -121,17 +121,20 @@ async def serve_site(request: web.Request) -> web.StreamResponse:
             return web.Response(text=render_plain(
                 "common/challenge.html", seed=seed, host=request.host, cookie=CHALLENGE_COOKIE,
                 site_key=key, delay_ms=CHALLENGE_DELAY_MS), content_type="text/html")
+    if request.method == "POST":
+        await request.post()  # read (and cached) before the lock: the page renders under it
     engine = ENGINES[site.engine]
     token = engine.session_token(request) if hasattr(engine, "session_token") else None
-    found = state.session_user(key, token)
-    session, user = found if found else (None, None)
-    if user is not None:
-        request[USER_KEY] = user.name
-    ctx = Ctx(state=state, site=site, request=request, now=state.clock(), session=session,
-              user=user)
-    if faults.banned:
-        return engine.banned(ctx)
-    return await engine.handle(ctx, tail)
+    with state.lock:  # tests change threads from their own thread while pages render
+        found = state.session_user(key, token)
+        session, user = found if found else (None, None)
+        if user is not None:
+            request[USER_KEY] = user.name
+        ctx = Ctx(state=state, site=site, request=request, now=state.clock(), session=session,
+                  user=user)
+        if faults.banned:
+            return engine.banned(ctx)
+        return await engine.handle(ctx, tail)
 
 
 async def lab_index(request: web.Request) -> web.Response:
