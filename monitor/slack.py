@@ -182,7 +182,7 @@ def render(alert: Alert, *, kibana_url: str | None = None) -> dict[str, Any]:
     lst = alert.listing
     title = clean(lst.title, newlines=False) or "(no title)"
     mark = _SEVERITY_MARK.get(alert.severity, "")
-    kind = "Update" if alert.kind == "update" else "New"
+    kind = "Updated" if alert.kind == "update" else "New"
     blocks: list[dict[str, Any]] = [
         # Escaped here too: Slack reads &, <, > entities in every text object.
         {"type": "header", "text": {"type": "plain_text", "emoji": False,

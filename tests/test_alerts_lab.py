@@ -126,7 +126,7 @@ def test_new_bpjs_thread_alerts_once_then_one_update(tmp_path: Path, forums: Lab
         assert pipe.round(), "the edited thread was not seen as changed"
         [update] = slack_receiver.messages()
         text = text_of(update)
-        assert "Update listing" in text
+        assert "Updated listing" in text
         assert "claimed records 150 million → 220 million" in text
     finally:
         pipe.close()

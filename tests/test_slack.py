@@ -153,7 +153,7 @@ def test_update_says_what_changed() -> None:
                       changes=("claimed records 200 million → 279 million",))
     text = "\n".join(all_text(render(alert)))
     assert "*What changed*\n• claimed records 200 million → 279 million" in text
-    assert "Update listing" in text
+    assert "Updated listing" in text
 
 
 HOSTILE = [
