@@ -141,7 +141,16 @@ class TorDownloadHandler(BaseDownloadHandler):
         """The body up to the size limit; True when it was cut there (the rest is not read)."""
         limit = int(request.meta.get("download_maxsize") or self.options.max_response_bytes)
         body = bytearray()
-        async for chunk in curl_response.aiter_content():
+        chunks = curl_response.aiter_content()
+        while True:
+            try:
+                chunk = await asyncio.wait_for(anext(chunks), self.options.idle_timeout_s)
+            except StopAsyncIteration:
+                break
+            except TimeoutError as e:
+                raise TransportTimeoutError(
+                    f"source {route.source_id}: {request.url}: no data for "
+                    f"{self.options.idle_timeout_s:g} s mid-body") from e
             room = limit - len(body)
             if len(chunk) > room:
                 body += chunk[:room]
