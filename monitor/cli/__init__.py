@@ -13,6 +13,7 @@ from monitor.errors import BazaarwatchError
 COMMAND_MODULES = (
     "monitor.cli.check",
     "monitor.cli.es",
+    "monitor.cli.search",
     "monitor.cli.crawl",
     "monitor.cli.alerts",
     "monitor.cli.lab",
