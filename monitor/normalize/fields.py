@@ -24,7 +24,7 @@ _ALIASES: dict[str, str] = {
         telefone|teléfono|telefono|téléphone|telephones|celular|móvil|movil|portable|nohp|no_hp|
         no hp|nomor hp|hp|handphone|telepon|no telp|telp|no_telp|телефон|телефоны|телефонов|тел|
         номер телефона|номера телефонов|мобильный|手机|手机号|电话|手机号码|联系电话|
-        هاتف|رقم الهاتف|
+        هاتف|رقم الهاتف|الهاتف|الجوال|رقم الجوال|الموبايل|
         أرقام الهواتف|جوال|موبايل|फोन|मोबाइल|फ़ोन|contact number|whatsapp|phone_number|mobile_no|
         cellphone|numéro de téléphone|numero de telefono|número de teléfono|tlf|moviles""",
     "email": """email|emails|e-mail|e-mails|mail|mails|correo|correos|correo electronico|courriel|
@@ -50,8 +50,7 @@ _ALIASES: dict[str, str] = {
     "religion": """religion|agama|религия|religião|religiao|religión|宗教|الدين|الديانة|धर्म""",
     "password": """password|passwords|pass|pwd|passwd|plaintext|plain text passwords|пароль|пароли|
         паролей|senha|senhas|contraseña|contrasena|contraseñas|mot de passe|mots de passe|密码|
-        كلمة المرور|كلمات المرور|पासवर्ड|kata sandi|sandi|user:pass|email:pass|mail:pass|
-        login:pass|combo|combos|combolist""",
+        كلمة المرور|كلمات المرور|पासवर्ड|kata sandi|sandi|combo|combos|combolist""",
     "password_hash": """hash|hashes|hashed|md5|bcrypt|sha1|sha256|sha-1|sha-256|sha512|sha-512|
         argon2|pbkdf2|хеш|хеши|хэш|хэши|хешей|хэшей|哈希|hashed passwords|password hashes|
         password_hash|pass_hash|salt|salted|mysql5|ntlm|phpass|scrypt""",

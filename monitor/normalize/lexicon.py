@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from monitor.normalize.fold import fold
 
-_SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_]+")
+_SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_،؛।]+")
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 

@@ -86,6 +86,10 @@ SHIPPED_ORGS: tuple[Org, ...] = tuple(Org(n, a, c) for n, a, c in KNOWN_ORGS)
 _SHIPPED = compile_orgs(SHIPPED_ORGS)
 
 
+def _name_key(name: str) -> str:
+    return re.sub(r"[\W_]+", "", fold(name))
+
+
 def _host_country(host: str) -> str | None:
     labels = host.lower().split(".")
     if len(labels) < 2:
@@ -148,7 +152,8 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
                     orgs.append(org)
     names = [o.name for o in orgs]
     for name in title_orgs(title):
-        if all(fold(name) != fold(n) and fold(name) not in fold(n) for n in names):
+        key = _name_key(name)
+        if all(key != _name_key(n) and key not in _name_key(n) for n in names):
             names.append(name)
     domains = tuple(domains)
     votes: dict[str, float] = {}
