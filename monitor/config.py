@@ -251,6 +251,15 @@ def load_config(directory: str | Path, *, env: Mapping[str, str] | None = None) 
     return Config(directory=directory, monitor=monitor, sources=sources, watchlists=watchlists)
 
 
+def secret_from_env(name: str, *, env: Mapping[str, str] | None = None) -> Secret:
+    """A secret a command line names (`--api-key-env NAME`); raises ConfigError when the
+    variable is unset or empty."""
+    value = (os.environ if env is None else env).get(name, "").strip()
+    if not value:
+        raise ConfigError([f"environment variable {name} is not set"])
+    return Secret(value, f"env:{name}")
+
+
 @dataclass
 class _Context:
     directory: Path
