@@ -11,7 +11,17 @@ Scoring conventions (also used by tests/benchmarks/normalizer.py):
   lower-cased and a trailing "/" dropped; magnet links compare as written;
 - price: same currency, and the amount within 1% (both null counts as a match);
 - post type, country, language: exact.
-A range such as "50-60M" is labelled with its lower bound (what the seller at least claims).
+Labelling conventions, where an analyst could hesitate:
+- a range such as "50-60M" is labelled with its lower bound (what the seller at least claims);
+- `records.claimed` is a seller's claim: buy/request posts and discussions carry none even when
+  they quote numbers; `records.sample` is the size of the sample offered, with or without a link;
+- a leak anyone can download is priced 0 (free) even without the word "free"; alternatives
+  ("0.2 BTC or 45 XMR") are labelled with the first; a buyer's budget is the buy post's price; a
+  currency named without an amount ("in Monero only", "pay in USDT") is kept with a null amount;
+- an auction's price is its start price; selling network access is `sell`, selling things that
+  are not data or access (a forum account, a channel) is `other`;
+- the country is the victim's, from what the post says (ccTLD, demonym, a national identifier
+  such as SNILS or CPF, a well-known organisation), never from the post's language alone.
 """
 
 from __future__ import annotations
