@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -485,3 +488,61 @@ def test_forums_served_as_an_onion_service(tornet: TorNetwork, lab_forums: LabFo
     status, html = _get_over_tor(tornet.socks_port, onion, "/xf/threads/29.1001/")
     assert status == 200 and f'href="http://{onion}/xf/threads/29.1001/"' in html
     assert _get_over_tor(tornet.socks_port, onion, "/_admin/state")[0] == 403
+
+
+# -- the command line --------------------------------------------------------------------------
+def _cli_up(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "lab", "forum", "up", "--state-dir", str(tmp_path),
+         "--config-dir", str(tmp_path / "no-config"), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    urls: dict[str, str] = {}
+    for line in proc.stdout:
+        name, _, rest = line.strip().partition(" ")
+        urls[name] = rest.strip()
+        if name == "admin":
+            return proc, urls
+    proc.wait()
+    pytest.fail(f"lab forum up exited {proc.returncode} before printing its URLs: {urls}")
+
+
+def _cli_down(tmp_path: Path, proc: subprocess.Popen[str]) -> str:
+    try:
+        down = subprocess.run(
+            [sys.executable, "-m", "monitor", "lab", "forum", "down", "--state-dir",
+             str(tmp_path), "--config-dir", str(tmp_path / "no-config")],
+            capture_output=True, text=True, timeout=60)
+        assert proc.wait(timeout=30) == 0
+        return down.stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_cli_up_and_down(tmp_path: Path) -> None:
+    proc, urls = _cli_up(tmp_path, "--challenge", "xf")
+    try:
+        base = urls["mybb"]
+        with urllib.request.urlopen(base + "forumdisplay.php?fid=2", timeout=30) as r:
+            assert r.status == 200 and b"inline_row" in r.read()
+        with urllib.request.urlopen(urls["xf"], timeout=30) as r:
+            assert b"Checking your browser" in r.read()
+        assert json.loads((tmp_path / "forum.json").read_text())["pid"] == proc.pid
+    finally:
+        out = _cli_down(tmp_path, proc)
+    assert f"lab forums (pid {proc.pid}) stopped" in out
+    assert not (tmp_path / "forum.json").exists()
+
+
+@pytest.mark.tor
+def test_cli_up_publishes_an_onion(tmp_path: Path, tornet: TorNetwork) -> None:
+    proc, urls = _cli_up(tmp_path, "--onion", "--tor-state-dir", str(tornet.state_dir))
+    try:
+        onion_url = urls["mybb"].split()[-1]
+        onion = urllib.parse.urlsplit(onion_url).hostname
+        assert onion and onion.endswith(".onion")
+        status, html = _get_over_tor(tornet.socks_port, onion, "/mybb/index.php")
+        assert status == 200 and f'href="http://{onion}/mybb/index.php"' in html
+    finally:
+        _cli_down(tmp_path, proc)

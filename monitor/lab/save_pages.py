@@ -23,6 +23,7 @@ from pathlib import Path
 from monitor.lab.forum import LabForums
 
 NOW = datetime(2021, 5, 14, 1, 12, tzinfo=UTC)
+LATE = datetime(2021, 5, 14, 23, 50, tzinfo=UTC)  # late in the day: MyBB prints "Today, ..."
 HOST = "lab-forums.test"
 SECRET = b"bazaarwatch-saved-pages"
 LOGIN = ("analyst", "correct-horse-battery")
@@ -176,14 +177,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help=f"folder (default {OUT})")
     args = parser.parse_args(argv)
     with LabForums(now=NOW, secret=SECRET) as lab:
-        pages = collect(lab)
+        pages = {name: (*page, NOW) for name, page in collect(lab).items()}
+    with LabForums(now=LATE, secret=SECRET) as lab:
+        for forum, author in (("mybb", "sagara"), ("xf", "NightOwl")):  # posted this morning
+            lab.add_thread(forum, "databases", "Data asuransi 1,2 juta nasabah (sample inside)",
+                           "1,2 juta nasabah. Sample: https://gofile.io/d/LateLab\n"
+                           "Harga 0.05 BTC", author=author, ago="14h")
+        for name, path in (("mybb/board_late.html", "/mybb/forumdisplay.php?fid=2"),
+                           ("xenforo/board_late.html", "/xf/forums/databases.2/")):
+            status, html, _ = _guest(lab).get(path)
+            pages[name] = (path, status, html, LATE)
     manifest = {}
-    for name, (path, status, html) in sorted(pages.items()):
+    for name, (path, status, html, now) in sorted(pages.items()):
         target = args.out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
         manifest[name] = {"url": f"http://{HOST}{path}", "status": status,
-                          "now": NOW.isoformat()}
+                          "now": now.isoformat()}
     (args.out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(pages)} pages to {args.out}", file=sys.stderr)
