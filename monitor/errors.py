@@ -53,3 +53,7 @@ class StateError(BazaarwatchError):
 
 class LoginFailed(BazaarwatchError):
     """A forum login failed (wrong credentials, expired cookies, changed form)."""
+
+
+class KibanaError(BazaarwatchError):
+    """Kibana did not answer, refused the saved objects upload, or failed to import some."""

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "monitor.cli.check",
     "monitor.cli.es",
     "monitor.cli.search",
+    "monitor.cli.kibana",
     "monitor.cli.crawl",
     "monitor.cli.alerts",
     "monitor.cli.lab",
