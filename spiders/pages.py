@@ -43,8 +43,9 @@ RATE_LIMIT_PHRASES: tuple[str, ...] = (
     "flood control", "slow down",
 )
 CHALLENGE_PHRASES: tuple[str, ...] = (
+    # not "please enable javascript": XenForo prints that in every page's <noscript>
     "checking your browser", "ddos protection", "anti-ddos", "ddos-guard", "just a moment",
-    "please enable javascript", "enable javascript and cookies", "you are in the queue",
+    "enable javascript and cookies", "you are in the queue",
     "browser check", "verifying you are human",
 )
 _COOKIE_JS_RE = re.compile(r"document\.cookie\s*=", re.I)
@@ -88,13 +89,13 @@ def classify_common(response: Response, *, content_present: bool) -> PageKind:
         return PageKind.BANNED
     if any(p in text for p in RATE_LIMIT_PHRASES):
         return PageKind.RATE_LIMITED
-    if looks_like_challenge(response, text):
-        return PageKind.CHALLENGE
     if any(p in text for p in LOGGED_OUT_PHRASES):
         return PageKind.LOGGED_OUT
     if any(p in text for p in LOGIN_REQUIRED_PHRASES) or (
             response.status in (401, 403) and has_password_form(response)):
         return PageKind.LOGIN_REQUIRED
+    if looks_like_challenge(response, text):
+        return PageKind.CHALLENGE
     if has_password_form(response) and response.status in (200, 401, 403):
         return PageKind.LOGIN_REQUIRED
     return PageKind.OK

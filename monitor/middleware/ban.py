@@ -25,7 +25,8 @@ class BanMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response,
-                         spider: Spider) -> Response:
+                         spider: Spider | None = None) -> Response:
+        spider = spider or self.crawler.spider
         if page_kind(spider, response) is not PageKind.BANNED:
             return response
         sid = source_id(spider)

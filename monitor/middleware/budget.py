@@ -28,7 +28,8 @@ class PageBudgetMiddleware:
             raise NotConfigured("BAZAARWATCH_MAX_PAGES is not set")
         return cls(crawler, max_pages)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
         if self.used >= self.max_pages:
             stats = self.crawler.stats
             if not stats.get_value("bazaarwatch/max_pages_reached"):

@@ -41,7 +41,8 @@ class ChallengeMiddleware:
             render = "always"
         return cls(crawler, render)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
         if self.render == "always":
             request.meta.setdefault(META_RENDER, True)
         if self.cookies and not request.meta.get(META_RENDER):
@@ -50,7 +51,8 @@ class ChallengeMiddleware:
             self.cookies = []
 
     def process_response(self, request: Request, response: Response,
-                         spider: Spider) -> Request | Response:
+                         spider: Spider | None = None) -> Request | Response:
+        spider = spider or self.crawler.spider
         rendered = bool(request.meta.get(META_RENDER))
         if rendered and request.meta.get(META_RENDER_COOKIES):
             self.cookies.extend(request.meta[META_RENDER_COOKIES])

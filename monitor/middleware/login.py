@@ -60,7 +60,8 @@ class LoginMiddleware:
         if self.login.kind != "none":
             logger.info("%s: login by %s", source_id(spider), self.login.kind)
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider
         request.meta.setdefault(META_GENERATION, self.generation)
         if self.login.cookies and not self._cookies_sent:
             # Runs before CookiesMiddleware, which puts these into its jar for every later request.
@@ -68,7 +69,8 @@ class LoginMiddleware:
             request.cookies = add_cookies(request.cookies, self.login.cookies)
 
     async def process_response(self, request: Request, response: Response,
-                               spider: Spider) -> Request | Response:
+                               spider: Spider | None = None) -> Request | Response:
+        spider = spider or self.crawler.spider
         if request.meta.get(META_LOGIN_STEP):
             return response
         kind = page_kind(spider, response)

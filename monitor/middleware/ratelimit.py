@@ -42,7 +42,8 @@ class RateLimitMiddleware:
                    s.getint("BAZAARWATCH_BACKOFF_MAX_TRIES", 5))
 
     async def process_response(self, request: Request, response: Response,
-                               spider: Spider) -> Request | Response:
+                               spider: Spider | None = None) -> Request | Response:
+        spider = spider or self.crawler.spider
         if page_kind(spider, response) is not PageKind.RATE_LIMITED:
             return response
         sid = source_id(spider)

@@ -1,0 +1,148 @@
+"""Logins against the lab forums: a members-only board read after a form login (CSRF token
+included), a session that expires mid-crawl (one login again, the crawl completes), a wrong
+password (login_failed: log line, exit status, state store; never a quiet "no new posts"), and
+cookies imported from a browser export."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.lab.forum import LabForums
+from tests.crawl_helpers import CrawlRun, crawl, finish, lab_source, write_config
+
+SITE_KEYS = {"mybb": "mybb", "xenforo": "xf"}
+LOGIN_PATH = {"mybb": "/mybb/member.php", "xenforo": "/xf/login/login"}
+ENV = {"LAB_USER": "analyst", "LAB_PASSWORD": "correct-horse-battery"}
+FORM_LOGIN = {"kind": "form", "username_env": "LAB_USER", "password_env": "LAB_PASSWORD"}
+
+
+def boards_private_first(lab: LabForums, forum: str) -> list[str]:
+    site = lab.state.sites[SITE_KEYS[forum]]
+    return sorted((b.key for b in site.boards), key=lambda k: not site.board(k).login_required)
+
+
+def all_thread_urls(lab: LabForums, forum: str, boards: list[str]) -> list[str]:
+    site = lab.state.sites[SITE_KEYS[forum]]
+    return sorted(lab.thread_url(forum, t.tid) for b in boards
+                  for t in site.board_threads(site.board(b)))
+
+
+def private_thread_urls(lab: LabForums, forum: str) -> set[str]:
+    site = lab.state.sites[SITE_KEYS[forum]]
+    return {lab.thread_url(forum, t.tid) for b in site.boards if b.login_required
+            for t in site.board_threads(b)}
+
+
+def config_for(tmp_path: Path, lab: LabForums, forum: str, login: dict[str, Any],
+               **defaults: Any) -> Path:
+    source = lab_source(lab, "lab", forum, boards_private_first(lab, forum), login=login)
+    return write_config(tmp_path / "config", [source], state_dir=tmp_path / "state",
+                        defaults=defaults)
+
+
+def login_posts(lab: LabForums, forum: str) -> int:
+    return sum(1 for r in lab.requests()["log"]
+               if r["method"] == "POST" and r["path"].startswith(LOGIN_PATH[forum]))
+
+
+def status_of(state_dir: Path) -> str | None:
+    conn = sqlite3.connect(state_dir / "state.sqlite3")
+    try:
+        row = conn.execute("SELECT status FROM source_sessions WHERE source_id = 'lab'").fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+@pytest.mark.parametrize("forum", ["mybb", "xenforo"])
+def test_members_board_is_read_after_form_login(tmp_path: Path, forums: LabForums,
+                                                forum: str) -> None:
+    config = config_for(tmp_path, forums, forum, FORM_LOGIN)
+    result = crawl(config, "lab", tmp_path / "posts.jsonl", env=ENV)
+    assert isinstance(result, CrawlRun)
+    assert result.returncode == 0, result.stderr[-3000:]
+    boards = boards_private_first(forums, forum)
+    assert sorted(p["url"] for p in result.posts) == all_thread_urls(forums, forum, boards)
+    assert private_thread_urls(forums, forum) <= {p["url"] for p in result.posts}
+    assert login_posts(forums, forum) == 1
+    assert "correct-horse-battery" not in result.stderr + result.stdout
+    assert status_of(tmp_path / "state") == "ok"
+
+
+def test_session_expired_mid_crawl_logs_in_again_once(tmp_path: Path,
+                                                      forums: LabForums) -> None:
+    config = config_for(tmp_path, forums, "mybb", FORM_LOGIN, download_delay="0.3s")
+    out = tmp_path / "posts.jsonl"
+    proc = crawl(config, "lab", out, env=ENV, background=True)
+    assert isinstance(proc, subprocess.Popen)
+    started = time.monotonic()
+    members_only = {"/mybb/" + u.split("/mybb/", 1)[1] for u in private_thread_urls(forums, "mybb")}
+    try:
+        # as soon as one members-only thread was served to the member, the session ends
+        while not any(r["user"] == "analyst" and r["path"] in members_only
+                      for r in forums.requests()["log"]):
+            assert proc.poll() is None, "the crawl ended before it logged in"
+            assert time.monotonic() - started < 120
+            time.sleep(0.02)
+        assert forums.expire_sessions("mybb") == 1
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    result = finish(proc.returncode, stdout, stderr, out, time.monotonic() - started)
+    assert result.returncode == 0, stderr[-3000:]
+    boards = boards_private_first(forums, "mybb")
+    assert sorted(p["url"] for p in result.posts) == all_thread_urls(forums, "mybb", boards)
+    assert login_posts(forums, "mybb") == 2
+    assert "logged in (login 2 of this crawl)" in stderr
+
+
+@pytest.mark.parametrize("forum", ["mybb", "xenforo"])
+def test_wrong_password_is_login_failed_never_no_new_posts(tmp_path: Path, forums: LabForums,
+                                                          forum: str) -> None:
+    config = config_for(tmp_path, forums, forum, FORM_LOGIN)
+    result = crawl(config, "lab", tmp_path / "posts.jsonl",
+                   env={**ENV, "LAB_PASSWORD": "wrong-horse"})
+    assert isinstance(result, CrawlRun)
+    assert result.returncode == 2
+    assert ": login_failed: " in result.report
+    assert "login_failed: login refused" in result.stderr
+    assert login_posts(forums, forum) == 1  # one try, no hammering
+    assert not private_thread_urls(forums, forum) & {p["url"] for p in result.posts}
+    assert status_of(tmp_path / "state") == "login_failed"
+    assert "wrong-horse" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(("forum", "fmt"), [("mybb", "netscape"), ("xenforo", "json")])
+def test_cookies_from_a_browser_export(tmp_path: Path, forums: LabForums, forum: str,
+                                       fmt: str) -> None:
+    session = forums.state.login(SITE_KEYS[forum], "analyst", ENV["LAB_PASSWORD"])
+    assert session is not None
+    name, value = (("mybbuser", f"1001_{session.token}") if forum == "mybb"
+                   else ("xf_session", session.token))
+    cookies = tmp_path / ("cookies.txt" if fmt == "netscape" else "cookies.json")
+    if fmt == "netscape":
+        cookies.write_text("# Netscape HTTP Cookie File\n"
+                           f"127.0.0.1\tFALSE\t/\tFALSE\t0\t{name}\t{value}\n")
+    else:
+        cookies.write_text(f'[{{"name": "{name}", "value": "{value}", "domain": "127.0.0.1",'
+                           ' "path": "/"}]')
+    config = config_for(tmp_path, forums, forum, {"kind": "cookies",
+                                                  "cookies_file": str(cookies)})
+    result = crawl(config, "lab", tmp_path / "posts.jsonl")
+    assert isinstance(result, CrawlRun)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert private_thread_urls(forums, forum) <= {p["url"] for p in result.posts}
+    assert login_posts(forums, forum) == 0
+
+    forums.expire_sessions()  # the exported session is over: the source says so
+    again = crawl(config, "lab", tmp_path / "posts2.jsonl")
+    assert isinstance(again, CrawlRun)
+    assert again.returncode == 2 and ": login_failed: " in again.report
+    assert "imported cookies were not accepted" in again.report
