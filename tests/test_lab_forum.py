@@ -288,6 +288,17 @@ def test_session_lifetime_is_configurable(forums: LabForums) -> None:
     assert status == 403 and 'data-logged-in="false"' in html
 
 
+@pytest.mark.parametrize(("forum", "member_marker"), [
+    ("mybb", "Welcome back, analyst"), ("xf", 'data-logged-in="true"')])
+def test_session_ends_after_a_set_number_of_pages(forums: LabForums, forum: str,
+                                                  member_marker: str) -> None:
+    forums.set_faults(forum, session_max_requests=2)
+    b = browser(forums)
+    (login_mybb if forum == "mybb" else login_xf)(b)
+    pages = [b.get(forums.board_url(forum, "databases"))[1] for _ in range(3)]
+    assert [member_marker in html for html in pages] == [True, True, False]
+
+
 def test_logout_pages(forums: LabForums) -> None:
     b = browser(forums)
     login_mybb(b)

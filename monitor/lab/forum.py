@@ -10,9 +10,13 @@ adds and edits threads, sets faults and reports every request made to the sites:
 
   GET    /_admin/state                      sites, boards, thread counts, faults
   POST   /_admin/reset                      fixtures reloaded, faults off, sessions, log cleared
-  POST   /_admin/threads                    {"forum", "board", "title", "body", "author", ...}
+  POST   /_admin/threads                    {"forum", "board", "title", "body", "author",
+                                             "records", "prefix", "ago", "replies": [...]}
   PATCH  /_admin/threads/<forum>/<tid>      {"title", "body", "records", "bump"}
-  POST   /_admin/faults                     {"forum": <key or omitted for all>, <Faults fields>}
+  POST   /_admin/faults                     {"forum": <key or omitted for all>, <Faults fields>:
+                                             rate_limit_next, retry_after_s, session_lifetime_s,
+                                             session_max_requests, broken_markup, banned,
+                                             challenge}
   POST   /_admin/sessions/expire            {"forum": <key or omitted for all>}
   GET    /_admin/requests[?since=<unix ts>] {"total", "counts": {path: n}, "log": [...]}
 

@@ -29,6 +29,8 @@ class Faults:
     rate_limit_next: int = 0  # the next N requests answer 429
     retry_after_s: int = 2  # the Retry-After those 429s carry
     session_lifetime_s: float = DEFAULT_SESSION_LIFETIME_S  # for sessions created from now on
+    session_max_requests: int = 0  # a new session ends after serving N pages (0: no limit),
+    #                                to expire one mid-crawl at a known point without timing
     broken_markup: bool = False  # class names changed, as after a theme update
     banned: bool = False  # every page is the ban page
     challenge: bool = False  # a JS challenge before every page, until its cookie is set
@@ -50,6 +52,8 @@ class Session:
     site: str
     uid: int
     expires: float  # time.time()
+    max_requests: int = 0
+    requests: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +111,11 @@ class LabState:
             if user is None or user.password is None or not hmac.compare_digest(
                     user.password.encode(), password.encode()):
                 return None
-            lifetime = self.faults[site].session_lifetime_s
+            faults = self.faults[site]
             self.session_seq += 1  # tokens from the secret: reproducible when it is fixed
             session = Session(token=self.sign("session", str(self.session_seq)), site=site,
-                              uid=user.uid,
-                              expires=time.time() + lifetime)
+                              uid=user.uid, expires=time.time() + faults.session_lifetime_s,
+                              max_requests=faults.session_max_requests)
             self.sessions[session.token] = session
             return session
 
@@ -123,9 +127,11 @@ class LabState:
             session = self.sessions.get(token)
             if session is None or session.site != site:
                 return None
-            if session.expires <= time.time():
+            spent = bool(session.max_requests) and session.requests >= session.max_requests
+            if spent or session.expires <= time.time():
                 del self.sessions[token]
                 return None
+            session.requests += 1
             user = self.sites[site].user_by_uid(session.uid)
             return (session, user) if user else None
 
