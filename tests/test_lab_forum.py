@@ -24,10 +24,15 @@ from monitor.lab.save_pages import LOGIN, Browser, _field
 from monitor.lab.save_pages import main as save_pages_main
 from monitor.lab.tornet import TorNetwork
 from monitor.lab.tornet_socks import socks5_connect
+from monitor.transport.chromium import (
+    BLACKHOLE_PROXY,
+    CHROMIUM_BINARY,
+    INSTALL_HINT,
+    launch_options,
+)
 
 PAGES = Path(__file__).parent / "data" / "pages"
 NOW = datetime(2021, 5, 14, 1, 12, tzinfo=UTC)
-CHROMIUM = "/usr/lib/chromium/chromium"
 
 
 def browser(lab: LabForums, host: str | None = None) -> Browser:
@@ -347,12 +352,14 @@ def test_challenge_needs_its_cookie(forums: LabForums) -> None:
 def test_challenge_passes_in_chromium(forums: LabForums) -> None:
     from playwright.sync_api import sync_playwright
 
-    assert shutil.which(CHROMIUM), f"{CHROMIUM} missing: apt-get install chromium"
+    assert shutil.which(CHROMIUM_BINARY), f"{CHROMIUM_BINARY} missing: {INSTALL_HINT}"
     forums.set_faults("mybb", challenge=True)
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # the project's silenced Chromium; only the lab's loopback address skips its
+        # black-hole proxy
+        chromium = p.chromium.launch(**launch_options())
         try:
-            page = chromium.new_page()
+            page = chromium.new_page(proxy={"server": BLACKHOLE_PROXY, "bypass": "127.0.0.1"})
             page.goto(forums.board_url("mybb", "databases"))
             page.wait_for_selector("tr.inline_row", timeout=20000)
             cookies = {c["name"]: c["value"] for c in page.context.cookies()}

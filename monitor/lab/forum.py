@@ -20,8 +20,9 @@ adds and edits threads, sets faults and reports every request made to the sites:
   POST   /_admin/sessions/expire            {"forum": <key or omitted for all>}
   GET    /_admin/requests[?since=<unix ts>] {"total", "counts": {path: n}, "log": [...]}
 
-`LabForums` runs the app in-process: `start()`/`stop()` in a background thread (for pytest
-fixtures and the CLI), or `await start_async()`/`stop_async()` on the caller's loop.
+`LabForums` runs the app in-process: `start()`/`stop()` in a background thread (pytest
+fixtures), or `await start_async()`/`stop_async()` on the caller's loop (the CLI,
+`bazaarwatch lab forum up`).
 """
 
 from __future__ import annotations
