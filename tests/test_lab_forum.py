@@ -564,3 +564,18 @@ def test_cli_up_publishes_an_onion(tmp_path: Path, tornet: TorNetwork) -> None:
         assert status == 200 and f'href="http://{onion}/mybb/index.php"' in html
     finally:
         _cli_down(tmp_path, proc)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "says"), [
+    ("POST", "/_admin/faults", {"forum": "mybb", "slow": 1}, 400, "unknown fault 'slow'"),
+    ("POST", "/_admin/faults", {"forum": "phpbb", "banned": True}, 400, "unknown forum"),
+    ("POST", "/_admin/threads", {"forum": "mybb", "board": "databases"}, 400,
+     "missing: title, body"),
+    ("POST", "/_admin/threads", {"forum": "xf", "board": "nope", "title": "t", "body": "b"}, 400,
+     "no board 'nope'"),
+    ("PATCH", "/_admin/threads/mybb/999999", {"title": "x"}, 404, "no thread 999999"),
+])
+def test_admin_rejects_bad_requests(forums: LabForums, method: str, path: str, body: dict,
+                                    status: int, says: str) -> None:
+    got, text = admin(forums, method, path, body)
+    assert got == status and says in text
