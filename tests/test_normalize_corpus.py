@@ -79,6 +79,13 @@ MUST = (
     "ru-001",
     "zh-001",
     "id-002",
+    "mybb-001",  # the Kotz post as MyBB prints it, sample links inside a hidden-content box
+    "en-sell-055",  # seller "Kоtz" with a Cyrillic о
+    "id-038",  # seller "Ｋｏｔｚ" in full-width letters
+    "en-sell-056",  # seller "Ko\u200btz" with a zero-width space
+    "in-001",  # "10 lakh", "₹30 lakh"
+    "pt-001",  # "223,74 milhões", "US$ 5.000"
+    "link-006",  # a sample link written twice, a Telegram channel that is not a sample
 )
 
 
@@ -194,6 +201,10 @@ def _expect_problems(e: Any) -> Iterator[str]:
             yield f"expect.{key}: {e[key]!r} is not {what}"
     if e.get("price.amount") is not None and e.get("price.currency") is None and e["price.amount"]:
         yield "expect.price.amount: a non-zero amount needs price.currency"
+    claimed, sample = e.get("records.claimed"), e.get("records.sample")
+    both = _is_int_or_null(claimed) and _is_int_or_null(sample) and None not in (claimed, sample)
+    if both and sample > claimed:
+        yield f"expect.records.sample: {sample} is more than records.claimed {claimed}"
 
 
 def _post_problems(d: Any) -> Iterator[str]:
@@ -316,6 +327,7 @@ class Score:
     fp: int = 0
     fn: int = 0
     misses: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in TARGETS})
+    fields_counts: list[int] = field(default_factory=lambda: [0, 0, 0])  # tp, fp, fn
 
     def add(self, case: Case, got: dict[str, Any]) -> None:
         e = case.expect
@@ -336,6 +348,10 @@ class Score:
             (e["price.amount"], e["price.currency"]),
             (got["price.amount"], got["price.currency"]),
         )
+        if "data_fields" in e:
+            wanted, found = set(e["data_fields"]), set(got["data_fields"])
+            for i, n in enumerate((wanted & found, found - wanted, wanted - found)):
+                self.fields_counts[i] += len(n)
         want = {url_key(u) for u in e["samples"]}
         have = {url_key(u) for u in got["samples"]}
         self.tp += len(want & have)
@@ -355,11 +371,18 @@ class Score:
 
     def accuracy(self) -> dict[str, float]:
         acc = {k: (self.hits[k] / self.total if self.total else 0.0) for k in TARGETS}
-        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        acc["samples_f1"] = f1
+        acc["samples_f1"] = _f1(self.tp, self.fp, self.fn)
         return acc
+
+    def data_fields_f1(self) -> float:
+        """Micro F1 of data_fields over the posts that label them (reported, not a target)."""
+        return _f1(*self.fields_counts)
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def score(cases: Iterable[Case], normalize: Callable[[RawPost], Listing]) -> Score:
@@ -436,6 +459,10 @@ def test_corpus_is_big_and_varied() -> None:
         ),
         ({"posted_at": "2024-01-01T00:00:00"}, "posted_at: needs a time zone"),
         ({"body_html": "<p>x</p>"}, "exactly one of 'body' and 'body_html'"),
+        (
+            {"expect": {"records.sample": 10**9}},
+            "expect.records.sample: 1000000000 is more than records.claimed 279000000",
+        ),
     ],
 )
 def test_format_errors_name_file_line_and_field(line: dict[str, Any], problem: str) -> None:
@@ -473,6 +500,26 @@ def test_url_key(url: str, key: str) -> None:
 )
 def test_html_to_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
+
+
+def _sample_token(url: str) -> str:
+    """The part of a labelled sample URL that any written form of it keeps (its last path part,
+    or the torrent hash of a magnet link)."""
+    if url.startswith("magnet:"):
+        return re.search(r"btih:(\w+)", url).group(1)  # type: ignore[union-attr]
+    rest, _, query = url_key(url).split("#")[0].partition("?")
+    parts = [part for part in rest.split("/") if part]
+    return parts[-1] if len(parts) > 1 or not query else query
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=lambda case: case.id)
+def test_labelled_samples_are_in_their_post(case: Case) -> None:
+    """Catches a label typo: every expected sample link must be written somewhere in the post."""
+    text = case.raw.body_html or case.raw.body_text
+    missing = [u for u in case.expect["samples"] if _sample_token(u).lower() not in text.lower()]
+    assert not missing, (
+        f"{case.where}: {case.id} labels samples its post does not contain: {missing}"
+    )
 
 
 def test_accuracy_meets_issue_targets() -> None:

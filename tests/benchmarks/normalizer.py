@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.misses:
             for miss in result.misses[name]:
                 print(f"        {miss}")
+    print(f"      data_fields {result.data_fields_f1():.3f}  (micro F1, no target)")
 
     for line in lines:  # warm-up: compiled tables, lazy imports
         full(line)
