@@ -34,6 +34,7 @@ from monitor.normalize.fold import fold
 from monitor.normalize.lang import detect
 from monitor.normalize.links import extract
 from monitor.normalize.price import price
+from monitor.normalize.scan import scan
 from monitor.normalize.seller import handle_key, seller
 from monitor.normalize.text import from_html
 from monitor.normalize.victim import Org, OrgLike, victim
@@ -55,8 +56,9 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
     lang = detect(title, body)
     f_title, f_body = fold(title), fold(body)
     found = extract(f"{title}\n{body}", hrefs, raw.url)
-    counted = records(f_title, f_body, lang, original=f"{title}\n{body}")
-    asked = price(f_title, f_body, lang, rates=rates)
+    s_title, s_body = scan(f_title, lang), scan(f_body, lang)
+    counted = records(s_title, s_body, lang, original=f"{title}\n{body}")
+    asked = price(s_title, s_body, lang, rates=rates)
     kind = post_type(f_title, f_body, price_amount=asked.amount, has_samples=bool(found.samples),
                      paying=asked.amount is not None or asked.currency is not None)
     if kind in ("buy", "request", "other"):

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 from monitor.models import Records
 from monitor.normalize.fold import words_pattern
-from monitor.normalize.numbers import Number, find_numbers
+from monitor.normalize.numbers import Number
+from monitor.normalize.scan import Scanned, mask, scan
+
+__all__ = ["CountMention", "mask", "mentions", "records"]
 
 _RECORD_UNITS = (
     "records", "record", "rows", "row", "lines", "line", "entries", "entry", "registros",
@@ -92,19 +95,6 @@ _AFTER_FILLER = re.compile(
 # not looking back ("Sample (500 rows)").
 _CLAUSE_START = re.compile(r"\n|[;|•。！？!?)\]}，、،؛]|,\s|\.\s|\s[-–—+/]\s|\s&\s")
 _CLAUSE_END = re.compile(r"\n|[;|•。！？!?()\[\]{}，、،؛]|,\s|\.\s|\s[-–—+/]\s|\s&\s")
-_MASK = re.compile(
-    r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*(?:://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))\S*"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+/\S*"
-    r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"
-    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
-    r"|\b\d{1,3}(?:\.\d{1,3}){3}\b"
-    r"|\+\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d"
-    r"|\b0\d{2,4}[- ]\d{3,4}[- ]\d{3,5}\b"
-    r"|\b\d{11,}\b"
-    r"|\b[0-9a-z]{26,}\b"
-    r"|\b(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}\b"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,18 +106,12 @@ class CountMention:
     in_title: bool
 
 
-def mask(text: str) -> str:
-    """`text` with links, emails, dates, times, IPs, phone numbers and long tokens replaced by a
-    short placeholder, so their digits are not read as counts and they do not push the words
-    around them apart."""
-    return _MASK.sub(" … ", text)
-
-
-def mentions(text: str, lang: str | None, *, in_title: bool) -> list[CountMention]:
-    """Every record-count mention in folded `text`, in order."""
-    masked = mask(text)
+def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[CountMention]:
+    """Every record-count mention in folded `text` (or its scan), in order."""
+    scanned = text if isinstance(text, Scanned) else scan(text, lang)
+    masked = scanned.masked
     out: list[CountMention] = []
-    for n in find_numbers(masked, lang, integer=True):
+    for n in scanned.numbers:
         start, end = _clause(masked, n.start, n.end)
         before, after = masked[start:n.start], masked[n.end:end]
         if _AFTER_LINK.search(before):
@@ -208,7 +192,8 @@ def _sample_marker(before: str, after: str) -> str | None:
     return None
 
 
-def records(title: str, body: str, lang: str | None, *, original: str = "") -> Records:
+def records(title: str | Scanned, body: str | Scanned, lang: str | None, *,
+            original: str = "") -> Records:
     """`records.claimed`, `records.sample` and `records.text` from folded title and body;
     `original` (title and body as written) lets `records.text` keep the seller's spelling."""
     title_m = mentions(title, lang, in_title=True)

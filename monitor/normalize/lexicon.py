@@ -25,7 +25,7 @@ class Lexicon:
         self._exact: dict[str, str] = {}
         self._stems: dict[str, list[tuple[str, str]]] = {}
         self._han: list[tuple[str, str]] = []
-        self._longest = 1
+        self._longest: dict[str, int] = {}  # first word -> words in the longest phrase
         for phrase, value in entries:
             stem = phrase.endswith("*")
             words = tokens(fold(phrase.rstrip("*").replace("_", " ")))
@@ -38,7 +38,7 @@ class Lexicon:
                 self._stems.setdefault(key[:3], []).append((key, value))
             else:
                 self._exact.setdefault(key, value)
-                self._longest = max(self._longest, len(words))
+                self._longest[words[0]] = max(self._longest.get(words[0], 1), len(words))
         for bucket in self._stems.values():
             bucket.sort(key=lambda kv: len(kv[0]), reverse=True)
 
@@ -47,17 +47,18 @@ class Lexicon:
         words = tokens(folded)
         n = len(words)
         i = 0
+        exact, longest, stems = self._exact, self._longest, self._stems
         while i < n:
+            word = words[i]
             step = 1
-            for size in range(min(self._longest, n - i), 0, -1):
-                value = self._exact.get(words[i] if size == 1 else " ".join(words[i:i + size]))
+            for size in range(min(longest.get(word, 0), n - i), 0, -1):
+                value = exact.get(word if size == 1 else " ".join(words[i:i + size]))
                 if value is not None:
                     found.append(value)
                     step = size
                     break
             else:
-                word = words[i]
-                for stem, value in self._stems.get(word[:3], ()):
+                for stem, value in stems.get(word[:3], ()):
                     if word.startswith(stem):
                         found.append(value)
                         break

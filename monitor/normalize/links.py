@@ -26,7 +26,8 @@ from monitor.normalize.hosts import (
 from monitor.onion import is_valid_v3_onion
 
 _DOT = r"(?:\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?|\.)"
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# Possessive: a label never gives characters back, which keeps the scan linear on prose.
+_LABEL = r"[a-z0-9][a-z0-9-]*+"
 _SCHEME = (r"(?P<scheme>(?:h[tx*]{2}p|h\[tt\]p|h\[xx\]p)(?P<s>s?)\s?"
            r"(?:\[:\]|\(:\)|:)\s?(?:\[/\]|/){2}"
            r"|(?:h[tx*]{2}p)(?P<s2>s?)\[://\]|ftp://)")
@@ -42,10 +43,13 @@ EMAIL = re.compile(
     re.IGNORECASE,
 )
 MAGNET = re.compile(r"magnet:\?xt=urn:[a-z0-9]+:[a-z0-9]{32,40}[^\s<>\"'\]\)]*", re.IGNORECASE)
-_TELEGRAM = re.compile(
+# Telegram handles: "@name" with a Telegram word right before it or right after it.
+_HANDLE = re.compile(r"@([a-z][a-z0-9_]{3,31})(?![\w@.])", re.IGNORECASE)
+_TG_BEFORE = re.compile(
     r"(?:telegram|tg|telega|телеграм\w*|телега|тг|тлг|تيليجرام|تلغرام|تليجرام|टेलीग्राम|电报|纸飞机|"
-    r"飞机)\s*(?:id|handle)?\s*[:：\-–=]?\s*@([a-z][a-z0-9_]{3,31})|(?<![\w/.])@([a-z][a-z0-9_]{3,31}"
-    r"(?:bot)?)(?=\s*\(?\s*(?:on\s+)?(?:telegram|tg)\b)", re.IGNORECASE)
+    r"飞机)\s*(?:id|handle)?\s*[:：\-–=]?\s*$", re.IGNORECASE)
+_TG_AFTER = re.compile(r"\s*\(?\s*(?:on\s+)?(?:telegram|tg)\b", re.IGNORECASE)
+_AT_MARK = re.compile(r"@|\[at\]|\(at\)|\{at\}|\[@\]|\(@\)", re.IGNORECASE)
 _XMPP_WORD = re.compile(r"(?:jabber|xmpp|jid|жаббер|джаббер|жаба)\s*[:：\-–=]?\s*$",
                         re.IGNORECASE)
 _TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
@@ -73,7 +77,8 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
     forum_host = (urlsplit(forum_url).hostname or "") if forum_url else ""
     contacts: list[Contact] = []
     taken: list[tuple[int, int]] = []
-    for m in EMAIL.finditer(text):
+    lowered = text.lower()
+    for m in _emails(text):
         taken.append(m.span())
         host = refang_host(m.group("host"))
         address = f"{m.group('user').lower()}@{host}"
@@ -81,7 +86,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
             host, XMPP_HOSTS)
         contacts.append(Contact("xmpp" if xmpp else "email", address))
     urls: list[tuple[str, bool]] = []
-    for m in MAGNET.finditer(text):
+    for m in MAGNET.finditer(text) if "magnet:" in lowered else ():
         taken.append(m.span())
         urls.append((m.group(), False))
     for m in URL.finditer(text):
@@ -94,13 +99,31 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
         found_href = _from_href(href, forum_url)
         if found_href is not None:
             urls.append(found_href)
-    for m in _TELEGRAM.finditer(text):
-        contacts.append(Contact("telegram", "@" + (m.group(1) or m.group(2))))
-    for m in _SESSION.finditer(text):
-        contacts.append(Contact("session", m.group().lower()))
-    for m in _TOX.finditer(text):
-        contacts.append(Contact("tox", m.group().upper()))
+    for m in _HANDLE.finditer(text) if "@" in text else ():
+        if (m.start() == 0 or text[m.start() - 1] not in "@.") and (
+                _TG_BEFORE.search(text, max(0, m.start() - 30), m.start())
+                or _TG_AFTER.match(text, m.end())):
+            contacts.append(Contact("telegram", "@" + m.group(1)))
+    if any(len(word) >= 66 for word in text.split()):
+        for m in _SESSION.finditer(text):
+            contacts.append(Contact("session", m.group().lower()))
+        for m in _TOX.finditer(text):
+            contacts.append(Contact("tox", m.group().upper()))
     return _sort(urls, contacts, forum_host)
+
+
+def _emails(text: str) -> list[re.Match[str]]:
+    """Email-shaped matches, looked for only around the marks an address needs ("@", "[at]")."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for mark in _AT_MARK.finditer(text):
+        if mark.start() < end:
+            continue
+        m = EMAIL.search(text, max(end, mark.start() - 64), min(len(text), mark.end() + 255))
+        if m is not None and m.start() <= mark.start() < m.end():
+            found.append(m)
+            end = m.end()
+    return found
 
 
 def _from_href(href: str, forum_url: str) -> tuple[str, bool] | None:

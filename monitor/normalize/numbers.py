@@ -66,6 +66,9 @@ _RANGE_JOIN = re.compile(
     r"\s*(?:-|–|—|~|to|a|à|ate|até|hasta|до|sampai|hingga|s/d|至|到)\s*$")
 
 
+_GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
+
+
 @dataclass(frozen=True, slots=True)
 class Number:
     start: int
@@ -82,7 +85,7 @@ def parse_digits(digits: str, *, integer: bool, lang: str | None, has_multiplier
     A lone separator before exactly three digits groups thousands unless a multiplier follows
     ("1,500 juta"); then the language's decimal mark decides. `integer` is kept for callers
     that read counts, where a fraction without multiplier cannot be a count."""
-    s = re.sub(r"[ \u00a0\u202f\u2009']", "", digits)
+    s = digits.translate(_GROUP_SPACES) if not digits.isdigit() else digits
     dots, commas = s.count("."), s.count(",")
     if dots and commas:
         dec = "." if s.rfind(".") > s.rfind(",") else ","

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from monitor.models import Price
-from monitor.normalize.counts import mask
 from monitor.normalize.fold import fold, words_pattern
-from monitor.normalize.numbers import Number, find_numbers
+from monitor.normalize.numbers import Number
+from monitor.normalize.scan import Scanned, scan
 
 # Folded currency spellings, longest first when compiled. Prefix ones stand before the amount.
 _PREFIX: dict[str, str] = {
@@ -115,11 +115,12 @@ class PriceMention:
     end: int
 
 
-def mentions(text: str, lang: str | None) -> list[PriceMention]:
-    """Amounts with a currency written by them, in folded `text`, in order."""
-    masked = mask(text)
+def mentions(text: str | Scanned, lang: str | None) -> list[PriceMention]:
+    """Amounts with a currency written by them, in folded `text` (or its scan), in order."""
+    scanned = text if isinstance(text, Scanned) else scan(text, lang)
+    masked = scanned.masked
     out: list[PriceMention] = []
-    for n in find_numbers(masked, lang, integer=False):
+    for n in scanned.numbers:
         before = masked[max(0, n.start - 8):n.start]
         pm = _PREFIX_RE.search(before)
         sm = _SUFFIX_RE.match(masked, n.end)
@@ -143,27 +144,27 @@ def _clause_before(text: str, pos: int, width: int = 40) -> str:
     return text[cut:pos]
 
 
-def _bare_after_keyword(text: str, lang: str | None) -> PriceMention | None:
+def _bare_after_keyword(scanned: Scanned) -> PriceMention | None:
     """"Price: 500" with the currency only named as the means of payment, or not at all."""
-    masked = mask(text)
-    for m in _BARE_PRICE.finditer(masked):
-        nums = find_numbers(masked[m.end():m.end() + 20], lang, integer=False)
-        if nums and nums[0].start == 0:
-            n = nums[0]
-            shifted = Number(n.start + m.end(), n.end + m.end(), n.value, n.text, n.multiplier)
-            return PriceMention(shifted, None, shifted.start, shifted.end)
+    starts = {n.start: n for n in scanned.numbers}
+    for m in _BARE_PRICE.finditer(scanned.masked):
+        n = starts.get(m.end())
+        if n is not None:
+            return PriceMention(n, None, n.start, n.end)
     return None
 
 
-def price(title: str, body: str, lang: str | None, *,
+def price(title: str | Scanned, body: str | Scanned, lang: str | None, *,
           rates: Mapping[str, float] | None = None) -> Price:
-    """The listing's price from folded title and body."""
+    """The listing's price from folded title and body (or their scans)."""
+    title = title if isinstance(title, Scanned) else scan(title, lang)
+    body = body if isinstance(body, Scanned) else scan(body, lang)
     chosen: PriceMention | None = None
     body_found: list[PriceMention] = []
     step = buy_now = None
-    negotiable = bool(_NEGOTIABLE.search(body) or _NEGOTIABLE.search(title))
+    negotiable = bool(_NEGOTIABLE.search(body.masked) or _NEGOTIABLE.search(title.masked))
     for text in (body, title):
-        masked = mask(text)
+        masked = text.masked
         found = [m for m in mentions(text, lang)
                  if not _NOT_PRICE.search(_clause_before(masked, m.start, 30))]
         if text is body:
@@ -182,13 +183,14 @@ def price(title: str, body: str, lang: str | None, *,
         chosen = (keyed or found)[0]
         if keyed or text is title:
             break
-        bare = _bare_after_keyword(text, lang)
+        bare = _bare_after_keyword(text)
         if bare is not None:
-            chosen = PriceMention(bare.number, _payment(body + "\n" + title), bare.start, bare.end)
+            chosen = PriceMention(bare.number, _payment(body.masked + "\n" + title.masked),
+                                  bare.start, bare.end)
         break
     if chosen is None:
-        bare = _bare_after_keyword(body, lang) or _bare_after_keyword(title, lang)
-        payment = _payment(body + "\n" + title)
+        bare = _bare_after_keyword(body) or _bare_after_keyword(title)
+        payment = _payment(body.masked + "\n" + title.masked)
         if bare is None:
             return Price(currency=payment, negotiable=negotiable)
         chosen = PriceMention(bare.number, payment or "USD", bare.start, bare.end)
@@ -198,7 +200,7 @@ def price(title: str, body: str, lang: str | None, *,
     if rates is not None and currency is not None:
         rate = 1.0 if currency == "USD" else rates.get(currency)
         usd = round(amount * rate, 2) if rate is not None else None
-    text_span = (mask(body) if chosen in body_found else mask(title))[chosen.start:chosen.end]
+    text_span = (body if chosen in body_found else title).masked[chosen.start:chosen.end]
     return Price(amount=amount, currency=currency, usd=usd, text=text_span.strip() or None,
                  negotiable=negotiable, auction_step=step, buy_now=buy_now)
 

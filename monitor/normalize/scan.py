@@ -1,0 +1,65 @@
+"""A folded text made ready for the number readers (counts and price): links, emails, dates,
+times, IPs, phone numbers and long tokens masked, and its numbers read once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.normalize.numbers import Number, find_numbers
+
+# Masking is done in two cheap passes rather than one regex of many alternatives, which Python
+# would try at every character: links and emails are found from their few tell-tale marks and
+# widened to the whole token; number-shaped things start at a digit or "+".
+_LINK_MARK = re.compile(r"://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|@|[a-z0-9]\.[a-z]{2,6}/")
+_NUMBERISH = re.compile(
+    r"(?<![\w.])(?:\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
+    r"|\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
+    r"|\d{1,3}(?:\.\d{1,3}){3}(?!\d)"
+    r"|0\d{2,4}[- ]\d{3,4}[- ]\d{3,5}(?!\d)"
+    r"|\d{11,}"
+    r"|(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d))"
+    r"|\+\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d"
+    r"|(?<![0-9a-z])[0-9a-z]{26,}+(?![0-9a-z])"
+)
+_URL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%{}")
+_PLACEHOLDER = " \u2026 "
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    masked: str
+    numbers: tuple[Number, ...]
+
+
+def mask(text: str) -> str:
+    """`text` with links, emails, dates, times, IPs, phone numbers and long tokens replaced by a
+    short placeholder, so their digits are not read as counts and they do not push the words
+    around them apart."""
+    spans = [m.span() for m in _NUMBERISH.finditer(text)]
+    for m in _LINK_MARK.finditer(text):
+        start, end = m.start(), m.end()
+        while start > 0 and text[start - 1] in _URL_CHARS:
+            start -= 1
+        while end < len(text) and text[end] in _URL_CHARS:
+            end += 1
+        spans.append((start, end))
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        if end <= pos:
+            continue
+        out.append(text[pos:max(pos, start)])
+        out.append(_PLACEHOLDER)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def scan(folded: str, lang: str | None) -> Scanned:
+    """`folded` masked, with every number in it (positions refer to the masked text)."""
+    masked = mask(folded)
+    return Scanned(masked, tuple(find_numbers(masked, lang)))
