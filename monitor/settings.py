@@ -41,6 +41,7 @@ USER_AGENT = None  # Tor Browser's, from the impersonation; a Scrapy UA would st
 BAZAARWATCH_BACKOFF_BASE_S = 5.0  # first wait on a 429 without Retry-After; doubles per refusal
 BAZAARWATCH_BACKOFF_MAX_S = 300.0  # longest single wait, whatever Retry-After says
 BAZAARWATCH_BACKOFF_MAX_TRIES = 5  # refusals of one page before the source stops (rate_limited)
+BAZAARWATCH_CHALLENGE_WAIT_MS = 3000  # time a challenge page gets in Chromium to reload
 BAZAARWATCH_CRAWL_BOOK = None  # monitor.middleware.incremental.CrawlBook, set per crawl
 BAZAARWATCH_LOGIN = None  # monitor.login.LoginSpec, set per crawl
 BAZAARWATCH_LOGIN_MAX_PER_CRAWL = 3  # logins in one crawl before the session is called broken
@@ -65,3 +66,12 @@ SPIDER_MIDDLEWARES = {
 }
 SPIDER_MODULES = ["spiders"]
 TELNETCONSOLE_ENABLED = False
+
+# -- item pipelines: RawPost -> normalize -> state (+ alerts, index spool) -> index -------------
+# Both raise NotConfigured unless the daemon hands the crawl its BAZAARWATCH_LISTING_FLOW
+# (monitor.pipelines.ListingFlow); `bazaarwatch crawl` alone only writes raw posts.
+BAZAARWATCH_LISTING_FLOW = None
+ITEM_PIPELINES = {
+    "monitor.pipelines.NormalizePipeline": 300,
+    "monitor.pipelines.StatePipeline": 400,
+}

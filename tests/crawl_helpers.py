@@ -37,28 +37,32 @@ class CrawlRun:
 
 
 def write_config(folder: Path, sources: list[dict[str, Any]], *, state_dir: Path,
-                 defaults: dict[str, Any] | None = None) -> Path:
+                 defaults: dict[str, Any] | None = None,
+                 tor: dict[str, Any] | None = None) -> Path:
     """monitor.yaml, sources.yaml and watchlists.yaml for `sources` (dicts as in sources.yaml).
-    Lab sources are `direct: true`: the lab is on loopback, no Tor in between."""
+    Lab sources on loopback are `direct: true`; onion ones go through `tor` (monitor.yaml's)."""
     folder.mkdir(parents=True, exist_ok=True)
     merged = {"download_delay": "0s", "backfill_pages": 10, "overlap": "0s", **(defaults or {})}
     lines = [f"state_dir: {state_dir}", "defaults:"]
     lines += [f"  {k}: {v}" for k, v in merged.items()]
+    if tor:
+        lines += ["tor:"] + [f"  {k}: {v}" for k, v in tor.items()]
     (folder / "monitor.yaml").write_text("\n".join(lines) + "\n")
     (folder / "sources.yaml").write_text(json.dumps({"sources": sources}, indent=1))
     (folder / "watchlists.yaml").write_text("rules: []\n")
     return folder
 
 
-def lab_source(lab: Any, source_id: str, forum: str, boards: list[str], **extra: Any
-               ) -> dict[str, Any]:
-    """A sources.yaml entry for a lab forum and some of its boards (by board key)."""
+def lab_source(lab: Any, source_id: str, forum: str, boards: list[str], *,
+               root: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A sources.yaml entry for a lab forum and some of its boards (by board key); `root`
+    ("http://<onion>") reaches it through Tor instead of directly on loopback."""
     site = lab.state.sites[{"xenforo": "xf", "generic": "market"}.get(forum, forum)]
     engine = {"market": "generic"}.get(site.engine, site.engine)
     entry: dict[str, Any] = {
         "id": source_id, "name": f"Lab {forum}", "engine": engine,
-        "base_url": lab.base_url(forum), "direct": True,
-        "boards": [{"name": site.board(b).name, "url": lab.board_url(forum, b),
+        "base_url": lab.base_url(forum, root), "direct": root is None,
+        "boards": [{"name": site.board(b).name, "url": lab.board_url(forum, b, root),
                     "login_required": bool(site.board(b).login_required)} for b in boards],
     }
     if engine == "generic":

@@ -129,3 +129,4 @@ def test_page_budget_caps_a_crawl(tmp_path: Path, forums: LabForums) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert forums.state.report(0)["total"] == 5
     assert "page budget of 5 reached" in result.stderr
+
