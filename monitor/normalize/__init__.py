@@ -33,7 +33,7 @@ from monitor.normalize.fields import data_fields
 from monitor.normalize.fold import fold
 from monitor.normalize.lang import detect
 from monitor.normalize.links import extract
-from monitor.normalize.price import price
+from monitor.normalize.price import crypto_named, price
 from monitor.normalize.scan import scan
 from monitor.normalize.seller import handle_key, seller
 from monitor.normalize.text import from_html
@@ -66,9 +66,10 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         counted = Records(text=counted.text)
         if kind == "request" or (kind == "other" and discussion(f_title)):
             asked = Price()
-    if kind == "leak" and asked.amount is None:
-        asked = Price(amount=0.0, currency=None, usd=0.0 if rates is not None else None,
-                      text=asked.text, negotiable=False)
+    if kind == "leak":  # shared for free, whatever price the post mentions in passing
+        asked = Price(amount=0.0, currency=None, usd=0.0 if rates is not None else None)
+    elif kind == "buy" and asked.amount is None and asked.currency is None:
+        asked = Price(currency=crypto_named(f"{s_title.masked}\n{s_body.masked}"))
     hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations,
                   lang=lang)
     return Listing(

@@ -59,7 +59,8 @@ _OTHER = re.compile(words_pattern((
     "нарушение", "نقاش", "مناقشة", "चर्चा", "scam report", "scammer", "ripper", "warning",
     "how to", "how do", "tutorial", "guide", "rules", "rule update", "announcement", "news",
     "question", "who is", "review", "help", "escrow service", "kidala", "кидала", "скам",
-    "tips", "faq", "pertanyaan", "berita", "pergunta", "pregunta", "noticias", "actualite",
+    "tips", "faq", "vouch", "vouches", "vouch thread", "feedback", "отзыв", "отзывы", "pertanyaan",
+    "berita", "pergunta", "pregunta", "noticias", "actualite",
     "actualité", "sondage", "poll", "recruiting", "hiring", "team members", "looking for team",
 )) + r"|讨论|闲聊|求助|教程|公告|新闻")
 _NOT_DATA_SALE = re.compile(words_pattern((
@@ -85,6 +86,10 @@ _PAY = words_pattern((
     "أدفع", "ميزانية", "usdt", "btc", "xmr", "$", "escrow", "гарант", "भुगतान", "दूंगा",
 )) + r"|高价|价格好说|付款|报酬"
 
+_FREE_RE = re.compile(words_pattern((
+    "free", "gratis", "grátis", "gratuit", "gratuite", "бесплатно", "free share", "مجاني",
+    "مجانا", "मुफ्त", "मुफ़्त", "फ्री",
+)) + r"|免费")
 _SELL_RE, _LEAK_RE = re.compile(_SELL), re.compile(_LEAK)
 _BUY_RE, _REQUEST_RE, _PAY_RE = re.compile(_BUY), re.compile(_REQUEST), re.compile(_PAY)
 
@@ -164,6 +169,6 @@ def _type(title: str, body: str, price_amount: float | None, has_samples: bool) 
 
 def _refine(kind: PostType, title: str, body: str, price_amount: float | None) -> PostType:
     """A 'free' tag on a priced post is a sell."""
-    if kind == "leak" and price_amount and price_amount > 0:
+    if kind == "leak" and price_amount and price_amount > 0 and not _FREE_RE.search(title):
         return "sell"
     return kind

@@ -53,10 +53,10 @@ COUNTRY_WORDS: dict[str, str] = {
     "NL": """netherlands dutch nederland pays-bas holland нидерланд* голланд*""",
     "PL": """poland polish polska pologne польш* польск*""",
     "TR": """turkey türkiye turkiye turkish turquie turquia турци* турецк* 土耳其 تركيا""",
-    "GB": """uk united_kingdom britain british england english_customers royaume-uni
+    "GB": """united_kingdom britain british england english_customers royaume-uni
         britannique* reino_unido великобритани* британ* 英国 بريطانيا""",
     "US": """usa u.s. u.s.a. united_states america american* americans états-unis etats-unis
-        estados_unidos estadounidense* americano* сша америк* 美国 أمريكا امريكا أمريكي*""",
+        estados_unidos estadounidense* сша американск* 美国 أمريكا امريكا أمريكي*""",
     "CA": """canada canadian* canadien* canadiense* канад* 加拿大""",
     "AU": """australia australian* australie австрали* 澳大利亚""",
     "NZ": """new_zealand""",
@@ -100,6 +100,10 @@ COUNTRY_WORDS: dict[str, str] = {
     "AZ": """azerbaijan azerbaijani* азербайджан*""",
     "GE": """georgia_country грузи*""",
     "AM": """armenia armenian* армени*""",
+    # regions that contain a country's name but are not it: read, and then ignored
+    "--": """latin_america south_america north_america central_america latam
+        латинской_америки латинская_америка южной_америки america_latina américa_latina
+        amérique_latine amerique_latine america_do_sul américa_do_sul""",
     "DK": """denmark danish danmark dansk* danemark danois* dinamarca дани* датск*""",
     "CZ": """czech czechia czech_republic tchèque tcheque chequia чехи* чешск*""",
     "SK": """slovakia slovak* slovaquie словаки* словацк*""",

@@ -26,7 +26,8 @@ _RECORD_UNITS = (
     "записей", "записи", "запись", "сток", "条", "行", "笔", "条数据", "条记录", "سجل", "سجلات",
     "صف", "صفوف", "سطر", "أسطر", "اسطر", "سطور", "रिकॉर्ड", "रिकॉर्ड्स", "पंक्तियाँ", "data",
     "dados", "datos", "données",
-    "dumps", "leads", "lignes",
+    "dumps", "leads", "lignes", "dossiers", "expedientes", "prontuarios", "prontuários",
+    "letters", "files of", "resumes", "cvs", "profiles", "documents", "docs", "fichas",
 )
 _PEOPLE_UNITS = (
     "users", "user", "accounts", "account", "customers", "customer", "clients", "client",
@@ -104,6 +105,7 @@ class CountMention:
     total_marker: bool
     sample: str | None  # "strong" | "weak" | None
     in_title: bool
+    subset: bool = False  # "450k unique patients": a part of the whole
 
 
 def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[CountMention]:
@@ -138,7 +140,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         if n.value < 1:
             continue
         out.append(CountMention(n, unit, bool(_TOTAL.search(before[-25:])),
-                                sample, in_title))
+                                sample, in_title, bool(_SUBSET.search(after[:12]))))
     return out
 
 
@@ -167,6 +169,7 @@ def _unit_before(before: str) -> bool:
     return m is not None and bool(_LABEL_GAP.fullmatch(tail[m.end():]))
 
 
+_SUBSET = re.compile(r"\s*(?:unique|uniques|уникальных|unicos|únicos|unicas|únicas|distinct|valid)")
 _AFTER_LINK = re.compile("\u2026\\s*[(\\[]?\\s*$")
 _LABEL_GAP = re.compile(r"\s*(?:count|total|number|jumlah|кол-во|количество|数|数量)?\s*"
                         r"[:=：\-–]?\s*(?:~|≈|около|sekitar|about)?\s*")
@@ -198,15 +201,16 @@ def records(title: str | Scanned, body: str | Scanned, lang: str | None, *,
     `original` (title and body as written) lets `records.text` keep the seller's spelling."""
     title_m = mentions(title, lang, in_title=True)
     body_m = mentions(body, lang, in_title=False)
-    claimed_m = _claimed(body_m) or _claimed(title_m)
-    claimed = int(claimed_m.number.value) if claimed_m else None
+    title_values = frozenset(m.number.value for m in title_m if m.sample is None)
+    claimed_m = _claimed(body_m, title_values) or _claimed(title_m)
+    claimed = round(claimed_m.number.value) if claimed_m else None
     sample_m = _sample(body_m, claimed) or _sample(title_m, claimed)
     if claimed_m is None:
         weak = [m for m in body_m + title_m if m.sample == "weak"]
         if weak and sample_m is None:
             claimed_m = max(weak, key=lambda m: m.number.value)
-            claimed = int(claimed_m.number.value)
-    sample = int(sample_m.number.value) if sample_m else None
+            claimed = round(claimed_m.number.value)
+    sample = round(sample_m.number.value) if sample_m else None
     if (claimed is not None and sample is not None and sample >= claimed
             and sample_m is not None and sample_m.sample == "weak"):
         sample = None
@@ -223,14 +227,16 @@ def records(title: str | Scanned, body: str | Scanned, lang: str | None, *,
     return Records(claimed=claimed, sample=sample, text=tuple(texts))
 
 
-def _claimed(found: list[CountMention]) -> CountMention | None:
+def _claimed(found: list[CountMention], title_values: frozenset[float] = frozenset(),
+             ) -> CountMention | None:
     totals = [m for m in found if m.sample is None]
     if not totals:
         return None
 
     def rank(m: CountMention) -> tuple[int, float]:
         strength = (4 * m.total_marker * (m.unit or m.number.multiplier > 1)
-                    + 2 * m.unit + (m.number.multiplier > 1))
+                    + 2 * m.unit + (m.number.multiplier > 1) - 2 * m.subset
+                    + (m.number.value in title_values))
         return strength, m.number.value
 
     best = max(totals, key=rank)

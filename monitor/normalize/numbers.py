@@ -22,7 +22,7 @@ _MULTIPLIERS: tuple[tuple[tuple[str, ...], float], ...] = (
     (("k", "к", "thousand", "thousands", "ribu", "rb", "rbu", "тыс", "тысяч", "тысячи", "тысяча",
       "mille", "milles", "ألف", "الف", "آلاف", "الاف", "हज़ार", "हजार", "千", "thsd"), 1e3),
     (("lakh", "lakhs", "lac", "lacs", "lakh+", "लाख", "十万"), 1e5),
-    (("m", "mm", "mn", "mln", "mio", "mil.", "million", "millions", "millon", "millón", "millones",
+    (("m", "mm", "mn", "mln", "mio", "million", "millions", "millon", "millón", "millones",
       "milhao", "milhão", "milhoes", "milhões", "juta", "jt", "jt.", "jutaan", "млн", "млн.",
       "миллион", "миллиона", "миллионов", "лям", "ляма", "лямов", "kk", "кк", "مليون", "ملايين",
       "مليونا", "मिलियन", "百万", "百萬"), 1e6),
@@ -96,6 +96,9 @@ def parse_digits(digits: str, *, integer: bool, lang: str | None, has_multiplier
         return float(s)
     sep = "." if dots else ","
     parts = s.split(sep)
+    if (sep == "," and len(parts) > 2 and len(parts[-1]) == 3
+            and all(len(p) == 2 for p in parts[1:-1])):
+        return float("".join(parts))  # Indian grouping: "5,00,000", "1,50,00,000"
     if len(parts) > 2:
         if all(len(p) == 3 for p in parts[1:]):
             return float("".join(parts))

@@ -44,14 +44,29 @@ _SUFFIX: dict[str, str] = {
     "aud": "AUD", "cad": "CAD", "try": "TRY", "uah": "UAH", "грн": "UAH", "kzt": "KZT",
     "тенге": "KZT", "ngn": "NGN", "zar": "ZAR", "pkr": "PKR", "bdt": "BDT", "jpy": "JPY",
     "円": "JPY", "krw": "KRW", "php": "PHP", "myr": "MYR", "sgd": "SGD", "thb": "THB",
-    "vnd": "VND", "euro's": "EUR", "k$": "USD",
+    "vnd": "VND", "euro's": "EUR", "k$": "USD", "pln": "PLN", "zł": "PLN", "zl": "PLN",
+    "czk": "CZK", "huf": "HUF", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "ron": "RON",
+    "nzd": "NZD", "hkd": "HKD", "twd": "TWD", "clp": "CLP", "cop": "COP", "pen": "PEN",
+    "kwd": "KWD", "qar": "QAR", "omr": "OMR", "bhd": "BHD", "jod": "JOD", "mad": "MAD",
+    "dzd": "DZD", "tnd": "TND", "ils": "ILS", "irr": "IRR", "lkr": "LKR", "npr": "NPR",
+    "kes": "KES", "ghs": "GHS", "byn": "BYN", "uzs": "UZS", "azn": "AZN", "gel": "GEL",
+    "amd": "AMD", "mnt": "MNT", "xof": "XOF",
 }
 _CRYPTO_WORDS: dict[str, str] = {
     "btc": "BTC", "bitcoin": "BTC", "bitcoins": "BTC", "биткоин": "BTC", "биткоинах": "BTC",
     "xmr": "XMR", "monero": "XMR", "монеро": "XMR", "eth": "ETH", "ethereum": "ETH",
     "usdt": "USDT", "tether": "USDT", "ltc": "LTC", "litecoin": "LTC", "比特币": "BTC",
-    "门罗币": "XMR", "泰达币": "USDT",
+    "门罗币": "XMR", "泰达币": "USDT", "بيتكوين": "BTC", "البيتكوين": "BTC", "بالبيتكوين": "BTC",
+    "مونيرو": "XMR", "تيثر": "USDT", "बिटकॉइन": "BTC",
 }
+_ANY_CRYPTO = re.compile(r"(?<![a-z])(?:" + "|".join(
+    re.escape(w) for w in sorted(_CRYPTO_WORDS, key=len, reverse=True)) + r")(?![a-z])")
+# A code written after a "$" says which dollar: "3 500 $ CAD".
+_DOLLAR_CODE = re.compile(r"\s*(cad|aud|nzd|sgd|hkd|mxn|ars|cop|clp|usd|twd)(?![a-z])")
+_YEN_JP = re.compile(r"japan|japanese|\.jp\b|日本|円")
+# Without a currency, an amount is in the money of the post's language ("Harga 20 juta").
+_LANG_MONEY = {"id": "IDR", "hi": "INR", "pt": "BRL", "zh": "CNY"}
+_MULT_MONEY = {1e5: "INR", 1e7: "INR"}
 
 
 def _alternation(words: object) -> str:
@@ -67,6 +82,8 @@ _PAYMENT = re.compile(
     r"(?:pay\w*|paid|pago|pagamento|pagar|paiement|оплат\w*|bayar|pembayaran|accept\w*|aceito|"
     r"acepto|only|in|via|em|en|через|в|dalam|par|за|только|pakai|用|付|支付|بال|بـ)\s*"
     r"(?P<cur>" + _alternation(_CRYPTO_WORDS) + r")(?![a-z])")
+_PAYMENT_AFTER = re.compile(
+    r"(?P<cur>" + _alternation(_CRYPTO_WORDS) + r")\s*(?:结算|支付|付款|only|payment|оплата)")
 _PRICE_WORD = re.compile(words_pattern((
     "price", "prices", "pricing", "price tag", "asking", "asking price", "cost", "costs",
     "selling for", "for only", "only", "цена", "ценник", "стоимость", "прайс", "отдам за", "за",
@@ -99,6 +116,8 @@ _NEGOTIABLE = re.compile(words_pattern((
 _NOT_PRICE = re.compile(words_pattern((
     "revenue", "revenues", "turnover", "omzet", "выручка", "оборот", "balance", "balances",
     "баланс", "остаток", "saldo", "income", "receita", "ingresos", "chiffre d'affaires",
+    "выручкой", "выручки", "выручку", "оборотом", "оборота", "доходом", "wanted", "asked",
+    "asking for", "paid", "bought", "sold", "was sold", "купил", "продавал", "previously",
     "worth", "loss", "losses", "damages", "fine", "valuation", "capitalization", "deposit",
     "deposits", "transactions", "spent", "limit", "ransom",
 )) + r"|营收|收入|余额")
@@ -130,9 +149,19 @@ def mentions(text: str | Scanned, lang: str | None) -> list[PriceMention]:
             sm = None
         if pm:
             currency = _PREFIX_FOLDED[pm.group("cur")]
-            out.append(PriceMention(n, currency, n.start - len(before) + pm.start(), n.end))
+            end = n.end
         elif sm:
-            out.append(PriceMention(n, _SUFFIX_FOLDED[sm.group("cur")], n.start, sm.end()))
+            currency, end = _SUFFIX_FOLDED[sm.group("cur")], sm.end()
+        else:
+            continue
+        if currency == "USD":
+            code = _DOLLAR_CODE.match(masked, end)
+            if code:
+                currency, end = code.group(1).upper(), code.end()
+        elif currency == "CNY" and (pm or sm).group("cur") == "¥" and _YEN_JP.search(masked):
+            currency = "JPY"
+        out.append(PriceMention(n, currency, n.start - len(before) + pm.start() if pm
+                                else n.start, end))
     return out
 
 
@@ -193,7 +222,8 @@ def price(title: str | Scanned, body: str | Scanned, lang: str | None, *,
         payment = _payment(body.masked + "\n" + title.masked)
         if bare is None:
             return Price(currency=payment, negotiable=negotiable)
-        chosen = PriceMention(bare.number, payment or "USD", bare.start, bare.end)
+        money = _MULT_MONEY.get(bare.number.multiplier) or _LANG_MONEY.get(lang or "", "USD")
+        chosen = PriceMention(bare.number, payment or money, bare.start, bare.end)
     amount = chosen.number.value
     currency = chosen.currency
     usd = None
@@ -206,5 +236,11 @@ def price(title: str | Scanned, body: str | Scanned, lang: str | None, *,
 
 
 def _payment(text: str) -> str | None:
-    m = _PAYMENT.search(text)
+    m = _PAYMENT.search(text) or _PAYMENT_AFTER.search(text)
     return _CRYPTO_WORDS.get(m.group("cur")) if m else None
+
+
+def crypto_named(text: str) -> str | None:
+    """The first cryptocurrency named anywhere in folded `text` (a buyer's means of payment)."""
+    m = _ANY_CRYPTO.search(text)
+    return _CRYPTO_WORDS.get(m.group()) if m else None

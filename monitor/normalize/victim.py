@@ -76,7 +76,7 @@ def compile_orgs(orgs: tuple[OrgLike, ...]) -> tuple[re.Pattern[str] | None, dic
 
 # Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay).
 _UPPER_CODES = re.compile(
-    r"(?<![A-Za-z.])(?:US|USA|U\.S\.A?\.?|UK|KSA|UAE|RSA|PRC|RF|РФ)(?![A-Za-z])")
+    r"(?<![A-Za-z.])(?:US|U\.S\.A?\.?|UK|RSA|PRC|RF)(?![A-Za-z])")
 _UPPER_CODE_COUNTRY = {"US": "US", "USA": "US", "US.": "US", "USA.": "US", "UK": "GB",
                        "KSA": "SA", "UAE": "AE", "RSA": "ZA", "PRC": "CN", "RF": "RU", "РФ": "RU"}
 # Languages whose posts are, failing any other sign, about one country.
@@ -159,7 +159,8 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
     votes: dict[str, float] = {}
     for text, folded, weight in ((title, folded_title, 2.0), (body, folded_body, 1.0)):
         for code in _countries(folded):
-            votes[code] = votes.get(code, 0.0) + weight
+            if code != "--":
+                votes[code] = votes.get(code, 0.0) + weight
         for m in _UPPER_CODES.finditer(text):
             code = _UPPER_CODE_COUNTRY[m.group().replace(".", "")]
             votes[code] = votes.get(code, 0.0) + weight
@@ -171,7 +172,7 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
         if org.country:
             votes[org.country] = votes.get(org.country, 0.0) + 2.0
     ranked = sorted(votes.items(), key=lambda kv: kv[1], reverse=True)
-    tie = len(ranked) > 1 and ranked[0][1] == ranked[1][1]
+    tie = len(ranked) > 1 and ranked[1][1] >= 0.8 * ranked[0][1]
     country = ranked[0][0] if ranked and not tie else None
     if not ranked and lang in _LANG_COUNTRY:
         country = _LANG_COUNTRY[lang]
