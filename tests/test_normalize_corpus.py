@@ -388,7 +388,11 @@ def _f1(tp: int, fp: int, fn: int) -> float:
 def score(cases: Iterable[Case], normalize: Callable[[RawPost], Listing]) -> Score:
     result = Score()
     for case in cases:
-        result.add(case, got_fields(normalize(case.raw)))
+        try:
+            listing = normalize(case.raw)
+        except Exception as e:
+            raise RuntimeError(f"{case.where}: normalize raised on {case.id}: {e!r}") from e
+        result.add(case, got_fields(listing))
     return result
 
 
