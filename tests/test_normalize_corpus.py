@@ -39,6 +39,7 @@ from typing import Any
 import pytest
 
 from monitor.models import DATA_FIELDS, POST_TYPES, Listing, RawPost
+from monitor.onion import is_valid_v3_onion
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "tests" / "data" / "posts"
@@ -524,6 +525,20 @@ def test_labelled_samples_are_in_their_post(case: Case) -> None:
     assert not missing, (
         f"{case.where}: {case.id} labels samples its post does not contain: {missing}"
     )
+
+
+def test_onion_addresses_in_the_corpus_are_valid_v3() -> None:
+    """Sample links on onion hosts must be real v3 addresses (checksum and version), or the
+    normalizer would be right to reject them."""
+    onion = re.compile(r"\b([a-z2-7]{56})\s*(?:\.|\[\.\]|\(\.\)|\[dot\])\s*onion\b", re.IGNORECASE)
+    found = {
+        m.group(1).lower(): case.id
+        for case in CORPUS
+        for m in onion.finditer(case.raw.body_html or case.raw.body_text)
+    }
+    assert len(found) >= 10, "the corpus should carry onion links"
+    bad = {host: post for host, post in found.items() if not is_valid_v3_onion(host + ".onion")}
+    assert not bad, f"invalid v3 onion addresses in the corpus: {bad}"
 
 
 def test_accuracy_meets_issue_targets() -> None:
