@@ -109,33 +109,40 @@ class Case:
 
 
 class _TextOfHtml(HTMLParser):
-    """The text a spider would put in `body_text`: block elements and <br> break lines."""
+    """The text a spider would put in `body_text`: block elements and <br> break lines, other
+    white space folds to one space as a browser shows it, except inside <pre> and <code>."""
 
     _BLOCK = frozenset(
         {"br", "p", "div", "li", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "ul", "ol"}
     )
     _SKIP = frozenset({"script", "style"})
+    _VERBATIM = frozenset({"pre", "code"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skipping = 0
+        self._verbatim = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIP:
             self._skipping += 1
-        elif tag in self._BLOCK:
+        if tag in self._VERBATIM:
+            self._verbatim += 1
+        if tag in self._BLOCK:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIP:
             self._skipping = max(0, self._skipping - 1)
-        elif tag in self._BLOCK and tag != "br":  # <br> has no end; <br/> calls both
+        if tag in self._VERBATIM:
+            self._verbatim = max(0, self._verbatim - 1)
+        if tag in self._BLOCK and tag != "br":  # <br> has no end; <br/> calls both
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skipping:
-            self.parts.append(data)
+            self.parts.append(data if self._verbatim else re.sub(r"\s+", " ", data))
 
 
 def html_to_text(html: str) -> str:
@@ -501,6 +508,8 @@ def test_url_key(url: str, key: str) -> None:
         ("<p>Price: <b>0.15 BTC</b></p><p>Sample</p>", "Price: 0.15 BTC\n\nSample"),
         ("a<br>b<br/>c", "a\nb\nc"),
         ("<script>x=1</script>free &amp; fast", "free & fast"),
+        ("<div>Price:\n  0.15\tBTC</div><br />\nSample", "Price: 0.15 BTC\n\nSample"),
+        ("<code>a,b\n1,2</code>", "a,b\n1,2"),
     ],
 )
 def test_html_to_text(html: str, text: str) -> None:
