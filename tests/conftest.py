@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.elasticsearch",
     "tests.fixtures.tornet",
     "tests.fixtures.forums",
+    "tests.fixtures.transport",
 ]
