@@ -2,7 +2,8 @@
 
 Each corpus line is a post as a spider would see it plus `expect`, what a careful analyst says is
 true of it (written without looking at the normalizer's output). The format is validated first,
-so a typo in a label fails with file:line instead of skewing a score.
+so a typo in a label fails with file:line instead of skewing a score. An HTML body reaches the
+normalizer with the text the spiders derive from it (`spiders.text.html_to_text`).
 
 Scoring conventions (also used by tests/benchmarks/normalizer.py):
 - counts: exact, `null` included (a post that states no total must not get one);
@@ -32,7 +33,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ import pytest
 
 from monitor.models import DATA_FIELDS, POST_TYPES, Listing, RawPost
 from monitor.onion import is_valid_v3_onion
+from spiders.text import html_to_text
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "tests" / "data" / "posts"
@@ -106,53 +107,6 @@ class Case:
 
 
 # --- loading and validation ----------------------------------------------------------------
-
-
-class _TextOfHtml(HTMLParser):
-    """The text a spider would put in `body_text`: block elements and <br> break lines, other
-    white space folds to one space as a browser shows it, except inside <pre> and <code>."""
-
-    _BLOCK = frozenset(
-        {"br", "p", "div", "li", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "ul", "ol"}
-    )
-    _SKIP = frozenset({"script", "style"})
-    _VERBATIM = frozenset({"pre", "code"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-        self._verbatim = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._SKIP:
-            self._skipping += 1
-        if tag in self._VERBATIM:
-            self._verbatim += 1
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skipping = max(0, self._skipping - 1)
-        if tag in self._VERBATIM:
-            self._verbatim = max(0, self._verbatim - 1)
-        if tag in self._BLOCK and tag != "br":  # <br> has no end; <br/> calls both
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data if self._verbatim else re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(html)
-    parser.close()
-    lines = (
-        re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in "".join(parser.parts).split("\n")
-    )
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _is_int_or_null(v: Any) -> bool:
@@ -500,20 +454,6 @@ def test_format_errors_name_file_line_and_field(line: dict[str, Any], problem: s
 )
 def test_url_key(url: str, key: str) -> None:
     assert url_key(url) == key
-
-
-@pytest.mark.parametrize(
-    ("html", "text"),
-    [
-        ("<p>Price: <b>0.15 BTC</b></p><p>Sample</p>", "Price: 0.15 BTC\n\nSample"),
-        ("a<br>b<br/>c", "a\nb\nc"),
-        ("<script>x=1</script>free &amp; fast", "free & fast"),
-        ("<div>Price:\n  0.15\tBTC</div><br />\nSample", "Price: 0.15 BTC\n\nSample"),
-        ("<code>a,b\n1,2</code>", "a,b\n1,2"),
-    ],
-)
-def test_html_to_text(html: str, text: str) -> None:
-    assert html_to_text(html) == text
 
 
 def _sample_token(url: str) -> str:

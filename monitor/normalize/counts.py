@@ -113,6 +113,10 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     scanned = text if isinstance(text, Scanned) else scan(text, lang)
     masked = scanned.masked
     out: list[CountMention] = []
+    # whole-text checks first: most posts never name a sample or a total, and then no number
+    # needs its neighbourhood searched for one
+    any_sample = bool(_SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
+    any_total = bool(_TOTAL.search(masked))
     for n in scanned.numbers:
         start, end = _clause(masked, n.start, n.end)
         before, after = masked[start:n.start], masked[n.end:end]
@@ -127,7 +131,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         if not unit_after and re.search(r"\d\s\d", n.text):
             continue  # "999 888 777" is a phone number unless a unit follows it
         unit = unit_after or _unit_before(before)
-        sample = _sample_marker(before, after)
+        sample = _sample_marker(before, after, any_total) if any_sample else None
         plain_year = n.multiplier == 1.0 and 1900 <= n.value <= 2100 and n.text.isdigit()
         if plain_year and not _UNIT.match(after.lstrip()) and not (
                 sample == "strong" and _SAMPLE_STRONG.search(before[-12:])):
@@ -139,7 +143,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
             continue
         if n.value < 1:
             continue
-        out.append(CountMention(n, unit, bool(_TOTAL.search(before[-25:])),
+        out.append(CountMention(n, unit, any_total and bool(_TOTAL.search(before[-25:])),
                                 sample, in_title, bool(_SUBSET.search(after[:12]))))
     return out
 
@@ -182,9 +186,9 @@ def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return found
 
 
-def _sample_marker(before: str, after: str) -> str | None:
+def _sample_marker(before: str, after: str, any_total: bool = True) -> str | None:
     """"strong" or "weak" when a sample word stands by the number in its clause."""
-    total_before = _last(_TOTAL, before)
+    total_before = _last(_TOTAL, before) if any_total else None
     for pattern, kind in ((_SAMPLE_STRONG, "strong"), (_SAMPLE_WEAK, "weak")):
         last = _last(pattern, before)
         if last is not None and (total_before is None or total_before.start() < last.start()):

@@ -38,6 +38,7 @@ _MULTIPLIERS: tuple[tuple[tuple[str, ...], float], ...] = (
 _MULT_VALUE: dict[str, float] = {fold(w): v for words, v in _MULTIPLIERS for w in words}
 _MULT_VALUE["mil"] = 0.0  # resolved by language
 _MULT_VALUE["mi"] = 0.0  # "2,3 mi": millions in Portuguese and Spanish; resolved by language
+_MULT_FIRST = frozenset(w[0] for w in _MULT_VALUE) | {"m"}
 _CJK_UNIT = re.compile(r"[\u3000-\u9fff]")
 
 
@@ -53,10 +54,25 @@ def _mult_alternation() -> str:
 
 # A number: space/apostrophe-grouped thousands, or digits with dots and commas. Not after a
 # Latin letter (versions "v2.3", hashes "sha256"), except "rp" ("rp150.000").
+# Starts at a digit (so the engine skips to digits by itself); what may not stand before a
+# number is checked after the match, in `_starts_clean`.
 NUMBER = re.compile(
-    r"(?<![\d,])(?<!\d\.)(?<![a-oq-z_])(?<![a-z]-)"
-    r"(?:\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)*)"
+    r"\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)*"
 )
+_NOT_BEFORE = frozenset("0123456789,abcdefghijklmnoqrstuvwxyz_")
+
+
+def _starts_clean(text: str, i: int) -> bool:
+    """Not after a digit group, a Latin letter (versions "v2.3", hashes "sha256") except the
+    "p" of "rp150.000", nor after "covid-" style words."""
+    if i == 0:
+        return True
+    prev = text[i - 1]
+    if prev in _NOT_BEFORE:
+        return False
+    if prev == "." and i >= 2 and text[i - 2].isdigit():
+        return False
+    return not (prev == "-" and i >= 2 and "a" <= text[i - 2] <= "z")
 MULTIPLIER = re.compile(r"[ \u00a0\u202f\u2009]?(?:" + _mult_alternation() + ")")
 _ZH_NUMERAL = re.compile(r"[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万萬亿億]*")
 _ZH_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
@@ -158,10 +174,13 @@ def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[N
     value is its lower end, what the seller at least claims ("50-60m": 50e6, high=60e6)."""
     found: list[Number] = []
     for m in NUMBER.finditer(text):
+        if not _starts_clean(text, m.start()):
+            continue
         digits = m.group()
         end = m.end()
         mult = 1.0
-        mm = MULTIPLIER.match(text, end)
+        nxt = text[end:end + 2].lstrip(" \u00a0\u202f\u2009")[:1]
+        mm = MULTIPLIER.match(text, end) if nxt and nxt in _MULT_FIRST else None
         if mm:
             mult = multiplier_value(mm.group().strip(), lang)
             end = mm.end()
@@ -170,7 +189,7 @@ def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[N
         except ValueError:
             continue
         found.append(Number(m.start(), end, base * mult, text[m.start():end], mult))
-    for m in _ZH_NUMERAL.finditer(text):
+    for m in _ZH_NUMERAL.finditer(text) if not text.isascii() else ():
         value = zh_numeral(m.group())
         if value is not None and (value >= 10 or m.group()[-1] in "万萬亿億"):
             found.append(Number(m.start(), m.end(), float(value), m.group(), 1.0))

@@ -12,16 +12,18 @@ from monitor.normalize.numbers import Number, find_numbers
 # would try at every character: links and emails are found from their few tell-tale marks and
 # widened to the whole token; number-shaped things start at a digit or "+".
 _LINK_MARK = re.compile(r"://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|@|[a-z0-9]\.[a-z]{2,6}/")
+# No leading look-behind, so the engine can skip to the next digit or "+" on its own; the
+# boundary before a match is checked after it ("v1.2.3" is not a date).
 _NUMBERISH = re.compile(
-    r"(?<![\w.])(?:\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
+    r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
     r"|\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
     r"|\d{1,3}(?:\.\d{1,3}){3}(?!\d)"
     r"|0\d{2,4}[- ]\d{3,4}[- ]\d{3,5}(?!\d)"
     r"|\d{11,}"
-    r"|(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d))"
+    r"|(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d)"
     r"|\+\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d"
-    r"|(?<![0-9a-z])[0-9a-z]{26,}+(?![0-9a-z])"
 )
+_LONG_TOKEN = re.compile(r"[0-9a-z]{26,}")
 _URL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%{}")
 _PLACEHOLDER = " \u2026 "
 
@@ -36,7 +38,14 @@ def mask(text: str) -> str:
     """`text` with links, emails, dates, times, IPs, phone numbers and long tokens replaced by a
     short placeholder, so their digits are not read as counts and they do not push the words
     around them apart."""
-    spans = [m.span() for m in _NUMBERISH.finditer(text)]
+    spans = [m.span() for m in _NUMBERISH.finditer(text)
+             if m.group()[0] == "+" or m.start() == 0
+             or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "._")]
+    for word in text.split():
+        if len(word) >= 26:
+            for m in _LONG_TOKEN.finditer(word):
+                at = text.find(m.group())
+                spans.append((at, at + len(m.group())))
     for m in _LINK_MARK.finditer(text):
         start, end = m.start(), m.end()
         while start > 0 and text[start - 1] in _URL_CHARS:
