@@ -362,12 +362,27 @@ class TorController:
                 raise TorError(f"tor exited with status {self._popen.returncode} at start: "
                                f"{tail(self.data_dir / 'tor.out')}")
             try:
-                return connect_control(self.control_host, self.control_port,
-                                       cookie_path=self.data_dir / "control_auth_cookie")
+                controller = connect_control(self.control_host, self.control_port,
+                                             cookie_path=self.data_dir / "control_auth_cookie")
+                return self._take_ownership(controller)
             except TorError as e:
                 if not isinstance(e.__cause__, stem.SocketError) or time.monotonic() > deadline:
                     raise
             time.sleep(0.1)
+
+    @staticmethod
+    def _take_ownership(controller: Controller) -> Controller:
+        """Tie tor's life to this control connection (it exits when the connection closes, so
+        a crashed daemon leaves no tor behind) and drop __OwningControllerProcess: otherwise
+        any other stem Controller.authenticate() in this process would take ownership, and
+        tor would exit when that one closed."""
+        try:
+            controller.msg("TAKEOWNERSHIP")
+            controller.reset_conf("__OwningControllerProcess")
+        except stem.ControllerError as e:
+            controller.close()
+            raise TorError(f"tor refused TAKEOWNERSHIP: {e}") from e
+        return controller
 
     def _attach(self, controller: Controller) -> None:
         with self._lock:

@@ -8,14 +8,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from stem.control import Controller
 
 from monitor.config import Secret, TorConfig
 from monitor.errors import TorError
-from monitor.lab.tornet import TorNetwork, serve_page
+from monitor.lab.tornet import TorNetwork
+from monitor.lab.tornet_page import serve_page
 from monitor.lab.tornet_socks import http_get_via_socks
 from monitor.tor import (
     Bootstrap,
@@ -100,14 +103,16 @@ def onion(tornet: TorNetwork):
 
 
 @pytest.fixture(scope="module")
-def managed(tornet: TorNetwork, tmp_path_factory: pytest.TempPathFactory):
+def managed(tornet: TorNetwork):
     hashed = subprocess.run(["tor", "--quiet", "--hash-password", PASSWORD], check=True,
                             capture_output=True, text=True).stdout.strip()
-    tor = TorController(data_dir=tmp_path_factory.mktemp("managed") / "tor",
-                        extra_torrc={**tornet.client_torrc_options(),
-                                     "HashedControlPassword": hashed})
-    with tor:
-        yield tor
+    # own folder, not pytest's basetemp (see tests/fixtures/tornet.py)
+    with tempfile.TemporaryDirectory(prefix="bazaarwatch-managed-tor-") as tmp:
+        tor = TorController(data_dir=Path(tmp) / "tor",
+                            extra_torrc={**tornet.client_torrc_options(),
+                                         "HashedControlPassword": hashed})
+        with tor:
+            yield tor
 
 
 @pytest.mark.tor
@@ -154,6 +159,16 @@ def test_external_with_wrong_password_fails_clearly(managed: TorController,
         tor = TorController(mode="external", control_port=port, control_password="wrong")
         with pytest.raises(TorError, match=rf"127.0.0.1:{port} refused password authentication"):
             tor.start()
+
+
+@pytest.mark.tor
+def test_other_stem_controllers_do_not_stop_a_managed_tor(managed: TorController) -> None:
+    pid = managed.pid
+    with Controller.from_port(port=managed.control_port) as controller:
+        controller.authenticate(password=PASSWORD)
+
+    assert pid_alive(pid)
+    assert managed.pid == pid and managed.health().running
 
 
 @pytest.mark.tor

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from stem.control import Controller
 
-from monitor.lab.tornet import TorNetwork, serve_page
+from monitor.lab.tornet import TorNetwork
+from monitor.lab.tornet_page import serve_page
 from monitor.lab.tornet_socks import http_get_via_socks
 from monitor.onion import is_valid_v3_onion
 from monitor.tor import pid_alive
@@ -74,6 +76,16 @@ def test_controller_is_authenticated_on_the_client(tornet: TorNetwork) -> None:
     with tornet.controller() as controller:
         assert controller.get_info("status/circuit-established") == "1"
         assert controller.get_conf("SocksPort").endswith(f":{tornet.socks_port} IsolateSOCKSAuth")
+
+
+def test_other_stem_controllers_do_not_stop_the_network(tornet: TorNetwork) -> None:
+    # stem's authenticate() takes ownership of a tor that names this process as its owner
+    client = tornet.status().nodes[-1]
+    with Controller.from_port(port=tornet.control_port) as controller:
+        controller.authenticate()
+
+    assert tornet.status().nodes[-1].alive
+    assert tornet.status().nodes[-1].pid == client.pid
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

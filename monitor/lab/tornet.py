@@ -14,14 +14,12 @@ tor down`) can find and stop what `up` started."""
 
 from __future__ import annotations
 
-import http.server
+import atexit
 import json
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +31,7 @@ from stem.control import Controller
 
 from monitor.errors import TorError, TransportError
 from monitor.lab import tornet_torrc as torrc
+from monitor.lab.tornet_page import serve_page
 from monitor.lab.tornet_socks import socks5_connect
 from monitor.tor import (
     TorrcValue,
@@ -173,8 +172,12 @@ class TorNetwork:
 
     def start(self, timeout: float = 180.0, *, detach: bool = False) -> TorNetwork:
         """Generate everything afresh and start all 6 tor processes; return once the client has
-        bootstrapped. Without `detach`, each tor exits by itself when this process dies; with
-        it (the CLI's `up`), they outlive it. Raises TorError (stopping what it started)."""
+        bootstrapped. Without `detach`, they are stopped when this process exits (atexit);
+        with it (the CLI's `up`), they outlive it. Raises TorError (stopping what it started).
+
+        Not tor's __OwningControllerProcess: stem's Controller.authenticate() answers it with
+        TAKEOWNERSHIP, so the first test that opened and closed a controller on the client
+        made it exit (measured)."""
         for tool in (self.tor_binary, self.gencert_binary):
             if shutil.which(tool) is None:
                 raise TorError(f"{tool} not found: {torrc.INSTALL_HINT}")
@@ -183,7 +186,10 @@ class TorNetwork:
         deadline = time.monotonic() + timeout
         for attempt in range(1, PORT_ATTEMPTS + 1):
             try:
-                return self._start(deadline, None if detach else os.getpid())
+                self._start(deadline)
+                if not detach:
+                    atexit.register(self.stop)
+                return self
             except PortTaken as e:
                 # a free port picked here was taken by someone else before tor bound it
                 log.warning("tornet: %s; retrying with other ports (attempt %d)", e, attempt)
@@ -191,18 +197,18 @@ class TorNetwork:
                     raise TorError(str(e)) from e
         raise AssertionError("unreachable")
 
-    def _start(self, deadline: float, owner: int | None) -> TorNetwork:
+    def _start(self, deadline: float) -> None:
         try:
             progress(log, "tornet: generating keys and torrcs in %s", self.state_dir)
             self._plan()
             self.started_at = time.monotonic()
             progress(log, "tornet: phase 1: starting %d directory authorities", len(self.nodes) - 2)
             for node in self.authorities:
-                self._spawn(node, owner)
+                self._spawn(node)
             self._wait_consensus(deadline)
             progress(log, "tornet: phase 2: starting the onion-service tor and the client tor")
             for node in self.nodes[-2:]:
-                self._spawn(node, owner)
+                self._spawn(node)
             for node in self.nodes[-2:]:
                 self._wait_bootstrap(node, deadline)
         except BaseException:
@@ -210,11 +216,10 @@ class TorNetwork:
             raise
         progress(log, "tornet: up in %.1f s: SocksPort %d, ControlPort %d",
                  time.monotonic() - self.started_at, self.socks_port, self.control_port)
-        return self
 
-    def _spawn(self, node: torrc.Node, owner: int | None) -> None:
+    def _spawn(self, node: torrc.Node) -> None:
         node.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        node.torrc_path.write_text(render_torrc(torrc.node_torrc(node, self.authorities, owner)))
+        node.torrc_path.write_text(render_torrc(torrc.node_torrc(node, self.authorities)))
         (node.dir / "empty.torrc").touch()
         with (node.dir / "tor.out").open("wb") as out:
             try:
@@ -287,6 +292,7 @@ class TorNetwork:
 
     def stop(self, *, remove_state: bool = False) -> None:
         """Stop every tor this network started, by recorded pid (SIGTERM, then SIGKILL)."""
+        atexit.unregister(self.stop)
         for node in reversed(self.nodes):
             if node.pid and _is_our_tor(node):
                 terminate(node.pid, popen=self._popens.pop(node.pid, None))
@@ -403,28 +409,6 @@ def _is_our_tor(node: torrc.Node) -> bool:
     except OSError:
         return False
     return pid_alive(node.pid) and str(node.torrc_path).encode() in cmdline
-
-
-class _PageHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = self.server.body  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("lab page: %s", format % args)
-
-
-def serve_page(body: bytes = b"<h1>bazaarwatch lab onion</h1>") -> http.server.HTTPServer:
-    """A loopback HTTP server (any free port, its own thread) answering every GET with `body`:
-    something to publish as an onion. Stop it with shutdown() and server_close()."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    server.body = body  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, name="lab-page", daemon=True).start()
-    return server
 
 
 def measure_bootstrap(state_dir: Path | None = None, timeout: float = 300.0) -> dict[str, float]:

@@ -136,8 +136,8 @@ def dir_authority_lines(authorities: list[Node]) -> list[str]:
             f"127.0.0.1:{a.dir_port} {a.fingerprint}" for a in authorities]
 
 
-def node_torrc(node: Node, authorities: list[Node], owner_pid: int | None) -> dict[str, TorrcValue]:
-    """The torrc options of `node`. With `owner_pid`, tor exits when that process dies."""
+def node_torrc(node: Node, authorities: list[Node]) -> dict[str, TorrcValue]:
+    """The torrc options of `node`."""
     options: dict[str, TorrcValue] = {
         **COMMON,
         "Nickname": node.name,
@@ -156,8 +156,6 @@ def node_torrc(node: Node, authorities: list[Node], owner_pid: int | None) -> di
         options["SocksPort"] = 0
     else:
         options["SocksPort"] = f"127.0.0.1:{node.socks_port} IsolateSOCKSAuth"
-    if owner_pid is not None:
-        options["__OwningControllerProcess"] = owner_pid
     return options
 
 
