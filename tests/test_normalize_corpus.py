@@ -233,7 +233,10 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[Case]:
                 continue
             if case.id in seen:
                 problems.append(f"{where}: id {case.id!r} already used at {seen[case.id]}")
-            seen[case.id] = where
+            thread = f"{case.raw.source_id} {case.raw.url}"
+            if thread in seen:
+                problems.append(f"{where}: url {case.raw.url!r} already used at {seen[thread]}")
+            seen[case.id] = seen[thread] = where
             cases.append(case)
     if problems:
         raise CorpusError("\n".join(problems))
