@@ -32,6 +32,7 @@ from monitor.normalize.crypto import addresses
 from monitor.normalize.fields import data_fields
 from monitor.normalize.fold import fold
 from monitor.normalize.lang import detect
+from monitor.normalize.lexicon import tokens
 from monitor.normalize.links import extract
 from monitor.normalize.price import crypto_named, price
 from monitor.normalize.scan import scan
@@ -71,7 +72,7 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
     elif kind == "buy" and asked.amount is None and asked.currency is None:
         asked = Price(currency=crypto_named(f"{s_title.masked}\n{s_body.masked}"))
     hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations,
-                  lang=lang)
+                  lang=lang, words=tokens(f_body))
     return Listing(
         id=listing_id(raw.source_id, raw.url),
         source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),

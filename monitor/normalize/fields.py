@@ -95,7 +95,8 @@ _NOT_FIELD = re.compile(r"sim\s+card|kartu\s+sim|kartu\s+keluarga|id\s+card|pass
 
 def data_fields(folded: str) -> tuple[str, ...]:
     """Fields named in folded text, in DATA_FIELDS order."""
-    text = _NOT_FIELD.sub(" ", folded)
+    text = _NOT_FIELD.sub(" ", folded) if ("sim" in folded or "card" in folded
+                                          or "kartu" in folded or "pass" in folded) else folded
     found = set(_LEXICON.find(text))
     if "password_hash" in found and "password" in found and not _PLAIN.search(text):
         found.discard("password")

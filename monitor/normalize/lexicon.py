@@ -10,12 +10,12 @@ from collections.abc import Iterable
 
 from monitor.normalize.fold import fold
 
-_SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_،؛।]+")
+_SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_،؛।-]+")
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def tokens(folded: str) -> list[str]:
-    return [t.strip("'’-") for t in _SPLIT.findall(folded)]
+    return [t.strip("'’") for t in _SPLIT.findall(folded)]
 
 
 class Lexicon:
@@ -42,28 +42,34 @@ class Lexicon:
         for bucket in self._stems.values():
             bucket.sort(key=lambda kv: len(kv[0]), reverse=True)
 
-    def find(self, folded: str) -> list[str]:
+    def find(self, folded: str, words: list[str] | None = None) -> list[str]:
+        """Values of the phrases in `folded`; `words`: its `tokens`, when already cut."""
         found: list[str] = []
-        words = tokens(folded)
-        n = len(words)
-        i = 0
         exact, longest, stems = self._exact, self._longest, self._stems
-        while i < n:
-            word = words[i]
-            step = 1
-            for size in range(min(longest.get(word, 0), n - i), 0, -1):
-                value = exact.get(word if size == 1 else " ".join(words[i:i + size]))
-                if value is not None:
-                    found.append(value)
-                    step = size
-                    break
-            else:
-                for stem, value in stems.get(word[:3], ()):
-                    if word.startswith(stem):
-                        found.append(value)
-                        break
-            i += step
-        if self._han and _HAN.search(folded):
+        if exact or stems:
+            if words is None:
+                words = tokens(folded)
+            n = len(words)
+            i = 0
+            while i < n:
+                word = words[i]
+                step = 0
+                most = longest.get(word)
+                if most is not None:
+                    for size in range(min(most, n - i), 0, -1):
+                        value = exact.get(word if size == 1 else " ".join(words[i:i + size]))
+                        if value is not None:
+                            found.append(value)
+                            step = size
+                            break
+                if not step:
+                    step = 1
+                    for stem, value in stems.get(word[:3], ()):
+                        if word.startswith(stem):
+                            found.append(value)
+                            break
+                i += step
+        if self._han and not folded.isascii() and _HAN.search(folded):
             for phrase, value in self._han:
                 found.extend([value] * folded.count(phrase))
         return found

@@ -14,7 +14,7 @@ from typing import Protocol
 from monitor.models import Victim
 from monitor.normalize.countries import CCTLD, COUNTRY_WORDS, SECOND_LEVEL_CC
 from monitor.normalize.fold import fold
-from monitor.normalize.lexicon import Lexicon
+from monitor.normalize.lexicon import Lexicon, tokens
 from monitor.normalize.orgs import KNOWN_ORGS
 
 
@@ -57,21 +57,20 @@ _BEFORE_COUNT = re.compile(
     r"billion|millions|milhões|millones|млн|кк)\b)")
 
 
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Organisations and the lexicon of their folded names and aliases."""
+
+    orgs: tuple[OrgLike, ...]
+    lexicon: Lexicon
+
+
 @lru_cache(maxsize=8)
-def compile_orgs(orgs: tuple[OrgLike, ...]) -> tuple[re.Pattern[str] | None, dict[str, OrgLike]]:
-    """One regex over every alias (folded), and which Org each folded alias means. Cached: the
-    operator's list is the same for every post."""
-    table: dict[str, OrgLike] = {}
-    for org in orgs:
-        for alias in (org.name, *org.aliases):
-            key = fold(alias)
-            if key and key not in table:
-                table[key] = org
-    if not table:
-        return None, table
-    alts = sorted(table, key=len, reverse=True)
-    body = "|".join(re.escape(a).replace("\\ ", r"[\s_.-]+") for a in alts)
-    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])"), table
+def compile_orgs(orgs: tuple[OrgLike, ...]) -> Gazetteer:
+    """The lookup of `orgs` by every name and alias. Cached: the operator's list is the same
+    for every post, and building it per post would cost more than the lookup."""
+    entries = [(alias, str(i)) for i, org in enumerate(orgs) for alias in (org.name, *org.aliases)]
+    return Gazetteer(orgs, Lexicon(entries))
 
 
 # Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay).
@@ -104,17 +103,13 @@ def _countries(folded: str) -> list[str]:
     return _COUNTRY_LEXICON.find(folded)
 
 
-def find_orgs(folded: str, compiled: tuple[re.Pattern[str] | None, dict[str, OrgLike]],
+def find_orgs(folded: str, gazetteer: Gazetteer, words: list[str] | None = None,
               ) -> list[OrgLike]:
-    pattern, table = compiled
-    if pattern is None:
-        return []
+    """The organisations named in folded text (or its `words`), in order, once each."""
     found: list[OrgLike] = []
-    for m in pattern.finditer(folded):
-        key = re.sub(r"[\s_.-]+", " ", m.group())
-        org = table.get(m.group()) or table.get(key) or next(
-            (o for a, o in table.items() if re.sub(r"[\s_.-]+", " ", a) == key), None)
-        if org is not None and org not in found:
+    for index in gazetteer.lexicon.find(folded, words):
+        org = gazetteer.orgs[int(index)]
+        if org not in found:
             found.append(org)
     return found
 
@@ -140,14 +135,16 @@ def title_orgs(title: str) -> list[str]:
 
 
 def victim(title: str, body: str, folded_title: str, folded_body: str, domains: Iterable[str],
-           *, organisations: Iterable[OrgLike] = (), lang: str | None = None) -> Victim:
+           *, organisations: Iterable[OrgLike] = (), lang: str | None = None,
+           words: list[str] | None = None) -> Victim:
     """`victim.orgs`, `victim.domains` and `victim.country` of a post. Without any sign of a
     country, a post in a language spoken mostly in one country is taken to be about it."""
     operator = compile_orgs(tuple(organisations))
+    body_words = words if words is not None else tokens(folded_body)
     orgs: list[OrgLike] = []
-    for compiled in (operator, _SHIPPED):
-        for text in (folded_title, folded_body):
-            for org in find_orgs(text, compiled):
+    for gazetteer in (operator, _SHIPPED):
+        for text, text_words in ((folded_title, None), (folded_body, body_words)):
+            for org in find_orgs(text, gazetteer, text_words):
                 if all(fold(org.name) != fold(o.name) for o in orgs):
                     orgs.append(org)
     names = [o.name for o in orgs]
@@ -157,8 +154,9 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
             names.append(name)
     domains = tuple(domains)
     votes: dict[str, float] = {}
-    for text, folded, weight in ((title, folded_title, 2.0), (body, folded_body, 1.0)):
-        for code in _countries(folded):
+    for text, folded, weight, text_words in ((title, folded_title, 2.0, None),
+                                             (body, folded_body, 1.0, body_words)):
+        for code in _COUNTRY_LEXICON.find(folded, text_words):
             if code != "--":
                 votes[code] = votes.get(code, 0.0) + weight
         for m in _UPPER_CODES.finditer(text):
