@@ -446,6 +446,23 @@ def test_format_errors_name_file_line_and_field(line: dict[str, Any], problem: s
     assert f"tests/data/posts/x.jsonl:7: {problem}" in str(info.value)
 
 
+def test_load_reports_every_problem_with_file_and_line(tmp_path: Path) -> None:
+    good = BY_ID["en-sell-001"].record
+    lines = [
+        json.dumps(good),
+        json.dumps({**good, "id": "en-sell-999"}),  # same thread URL as line 1
+        "{not json",
+        json.dumps({**good, "id": "en-sell-001", "url": "https://x.example/t/1"}),  # same id
+    ]
+    (tmp_path / "x.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as info:
+        load_corpus(tmp_path)
+    message = str(info.value)
+    assert f"{tmp_path}/x.jsonl:2: url {good['url']!r} already used at" in message
+    assert f"{tmp_path}/x.jsonl:3: not JSON" in message
+    assert f"{tmp_path}/x.jsonl:4: id 'en-sell-001' already used at" in message
+
+
 @pytest.mark.parametrize(
     ("url", "key"),
     [
