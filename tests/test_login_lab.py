@@ -5,6 +5,7 @@ cookies imported from a browser export."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import time
@@ -146,3 +147,24 @@ def test_cookies_from_a_browser_export(tmp_path: Path, forums: LabForums, forum:
     assert isinstance(again, CrawlRun)
     assert again.returncode == 2 and ": login_failed: " in again.report
     assert "imported cookies were not accepted" in again.report
+
+
+@pytest.mark.parametrize("forum", ["mybb", "xenforo"])
+def test_a_source_with_a_login_reads_public_boards_as_a_member(tmp_path: Path,
+                                                              forums: LabForums,
+                                                              forum: str) -> None:
+    site = forums.state.sites[SITE_KEYS[forum]]
+    public = [b.key for b in site.boards if not b.login_required]
+    guest = crawl(write_config(tmp_path / "guest", [lab_source(forums, "lab", forum, public)],
+                               state_dir=tmp_path / "guest-state"), "lab", tmp_path / "g.jsonl")
+    assert isinstance(guest, CrawlRun) and guest.returncode == 0, guest.stderr[-2000:]
+    member = crawl(write_config(tmp_path / "member", [lab_source(
+        forums, "lab", forum, public, login=FORM_LOGIN)], state_dir=tmp_path / "member-state"),
+        "lab", tmp_path / "m.jsonl", env=ENV)
+    assert isinstance(member, CrawlRun) and member.returncode == 0, member.stderr[-2000:]
+    assert login_posts(forums, forum) == 1  # the first guest page made it log in
+    hidden = re.compile(r"(register|log ?in|logged-in) to (view|see)", re.I)
+    guest_hidden = {p["url"] for p in guest.posts if hidden.search(p["body_text"])}
+    assert guest_hidden, "the lab hides some content from guests"
+    assert not any(hidden.search(p["body_text"]) for p in member.posts)
+    assert sorted(p["url"] for p in member.posts) == sorted(p["url"] for p in guest.posts)

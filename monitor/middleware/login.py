@@ -74,6 +74,11 @@ class LoginMiddleware:
         if request.meta.get(META_LOGIN_STEP):
             return response
         kind = page_kind(spider, response)
+        if kind is PageKind.OK and self._guest_page(spider, response):
+            # A source with a login reads as a member: a guest page means the session is gone
+            # (or was never there), even where guests may read, because members see more
+            # (hidden content, member-only threads).
+            kind = PageKind.LOGGED_OUT
         if kind not in (PageKind.LOGIN_REQUIRED, PageKind.LOGGED_OUT):
             return response
         sid = source_id(spider)
@@ -95,6 +100,12 @@ class LoginMiddleware:
         retry.meta[META_GENERATION] = self.generation
         retry.meta.pop(META_PAGE_KIND, None)
         return retry
+
+    def _guest_page(self, spider: Spider, response: Response) -> bool:
+        if self.login.kind == "none" or response.status >= 400:
+            return False
+        judge = getattr(spider, "is_logged_in", None)
+        return judge is not None and isinstance(response, TextResponse) and judge(response) is False
 
     async def _log_in(self, spider: Spider) -> None:
         sid = source_id(spider)
