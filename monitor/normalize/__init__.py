@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from monitor.models import (
+    DATA_FIELDS,
     Evidence,
     Forum,
     Listing,
@@ -71,8 +72,9 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         asked = Price(amount=0.0, currency=None, usd=0.0 if rates is not None else None)
     elif kind == "buy" and asked.amount is None and asked.currency is None:
         asked = Price(currency=crypto_named(f"{s_title.masked}\n{s_body.masked}"))
+    body_words = tokens(f_body)
     hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations,
-                  lang=lang, words=tokens(f_body))
+                  lang=lang, words=body_words)
     return Listing(
         id=listing_id(raw.source_id, raw.url),
         source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),
@@ -92,6 +94,7 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         contacts=found.contacts,
         crypto_addresses=addresses(f"{title}\n{body}"),
         victim=hurt,
-        data_fields=data_fields(f"{f_title}\n{f_body}"),
+        data_fields=tuple(sorted(set(data_fields(f_title)) | set(data_fields(f_body, body_words)),
+                                 key=DATA_FIELDS.index)),
         evidence=Evidence(),
     )

@@ -10,6 +10,7 @@ lines", "1M for free"); the body's explicit total wins over the title's."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from monitor.models import Records
@@ -117,8 +118,9 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     # needs its neighbourhood searched for one
     any_sample = bool(_SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
     any_total = bool(_TOTAL.search(masked))
+    clauses = _Clauses(masked)
     for n in scanned.numbers:
-        start, end = _clause(masked, n.start, n.end)
+        start, end = clauses.around(n.start, n.end)
         before, after = masked[start:n.start], masked[n.end:end]
         if _AFTER_LINK.search(before):
             # "Sample:\n<link> (100k lines)": the link's label stands lines above
@@ -148,13 +150,22 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     return out
 
 
-def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    lo = max(0, start - 60)
-    cut = lo
-    for m in _CLAUSE_START.finditer(text, lo, start):
-        cut = m.end()
-    m = _CLAUSE_END.search(text, end, min(len(text), end + 60))
-    return cut, (m.start() if m else min(len(text), end + 60))
+class _Clauses:
+    """Where clauses begin and end in a text, found once; a number's clause by bisection."""
+
+    def __init__(self, text: str):
+        self.size = len(text)
+        self.starts = [m.end() for m in _CLAUSE_START.finditer(text)]
+        self.ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+
+    def around(self, start: int, end: int, reach: int = 60) -> tuple[int, int]:
+        lo = max(0, start - reach)
+        i = bisect_right(self.starts, start) - 1
+        cut = self.starts[i] if i >= 0 and self.starts[i] >= lo else lo
+        j = bisect_left(self.ends, end)
+        hi = min(self.size, end + reach)
+        stop = self.ends[j] if j < len(self.ends) and self.ends[j] <= hi else hi
+        return cut, stop
 
 
 def _unit_near(after: str) -> bool:

@@ -61,8 +61,11 @@ def bech32_valid(addr: str) -> bool:
 def addresses(text: str) -> tuple[CryptoAddress, ...]:
     """Valid addresses in `text` (original case), in order, without duplicates."""
     found: list[tuple[int, CryptoAddress]] = []
-    if not any(len(word) >= 26 for word in text.split()):
+    # only the long words can be addresses: search those, not the whole text
+    long_words = [w for w in text.split() if len(w) >= 26]
+    if not long_words:
         return ()
+    text = "\n".join(long_words)
     for m in _BASE58_ADDR.finditer(text):
         version = b58check_version(m.group())
         coin = _B58_VERSIONS.get(version) if version is not None else None

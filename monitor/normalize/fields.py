@@ -84,20 +84,23 @@ _ALIASES: dict[str, str] = {
         lokasi|координаты|геолокация|localização|localizacao|ubicación|ubicacion|localisation|
         位置|定位|الموقع|स्थान|geo""",
 }
-_LEXICON = Lexicon((" ".join(w.split()), field) for field, words in _ALIASES.items()
-                   for w in words.split("|") if w.strip())
+# Phrases that hold a field's word but are not that field ("SIM card" is no payment card);
+# the lexicon reads the longest phrase, so these win and then count for nothing.
+_NOT_FIELDS = ("sim card", "kartu sim", "kartu keluarga", "id card", "pass the", "pass it",
+               "card game", "gift card", "gift cards", "boarding pass")
+_LEXICON = Lexicon([*((" ".join(w.split()), field) for field, words in _ALIASES.items()
+                      for w in words.split("|") if w.strip()),
+                    *((phrase, "-") for phrase in _NOT_FIELDS)])
 _PLAIN = re.compile(r"plain|cleartext|clear text|plaintext|открыт|decrypted|cracked|decoded|"
                     r"расшифр|明文|texto plano|en clair")
 
 
-_NOT_FIELD = re.compile(r"sim\s+card|kartu\s+sim|kartu\s+keluarga|id\s+card|pass\s+(?:the|it)")
 
 
-def data_fields(folded: str) -> tuple[str, ...]:
-    """Fields named in folded text, in DATA_FIELDS order."""
-    text = _NOT_FIELD.sub(" ", folded) if ("sim" in folded or "card" in folded
-                                          or "kartu" in folded or "pass" in folded) else folded
-    found = set(_LEXICON.find(text))
-    if "password_hash" in found and "password" in found and not _PLAIN.search(text):
+def data_fields(folded: str, words: list[str] | None = None) -> tuple[str, ...]:
+    """Fields named in folded text (or its `words`), in DATA_FIELDS order."""
+    found = set(_LEXICON.find(folded, words))
+    found.discard("-")
+    if "password_hash" in found and "password" in found and not _PLAIN.search(folded):
         found.discard("password")
     return tuple(f for f in DATA_FIELDS if f in found)

@@ -51,7 +51,7 @@ for _lang, _words in _STOPWORDS.items():
         _WORD_LANGS[_w] = _WORD_LANGS.get(_w, frozenset()) | {_lang}
 _ACCENTS = {"pt": re.compile(r"[ãõç]|ê|ô|ção|ções"), "es": re.compile(r"[ñ¿¡]|ción|ía"),
             "fr": re.compile(r"[èùœâîû]|ç|é[^\W\d]|qu'|d'|l'")}
-_SAMPLE_CHARS = 1200
+_SAMPLE_CHARS = 800
 _TOKEN = re.compile(r"[a-z']+")
 
 
