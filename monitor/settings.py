@@ -8,7 +8,9 @@ from __future__ import annotations
 # -- transport: every request goes through tor (monitor/transport) ------------------------------
 # The dispatcher sends `bazaarwatch_render` requests to Chromium and the rest to curl over SOCKS;
 # the schemes below that could leave without Tor (ftp, s3, file) are switched off.
+BAZAARWATCH_BROWSER_FALLBACK_PROXY = None  # Chromium's launch-level proxy (None: a closed port)
 BAZAARWATCH_BROWSER_SOCKS: dict[str, int] = {}  # source id -> a SocksPort of its own
+BAZAARWATCH_CHROMIUM = None  # the browser binary (None: /usr/lib/chromium/chromium)
 BAZAARWATCH_CONNECT_TIMEOUT = 60.0  # s; includes tor building a rendezvous circuit
 BAZAARWATCH_DIRECT_SOURCES: list[str] = []  # sources with `direct: true` (lab and tests only)
 BAZAARWATCH_IDLE_TIMEOUT = 45.0  # s without a byte of body

@@ -21,7 +21,7 @@ from monitor.transport import META_SOURCE, META_TRUNCATED
 from monitor.transport.errors import TorUnavailableError, TransportTimeoutError
 from monitor.transport.handler import TorDownloadHandler
 from monitor.transport.options import TransportOptions
-from monitor.transport.route import Route, route_for
+from monitor.transport.route import Route, browser_proxy_for, route_for
 
 PAGE = b"<html><head><title>lab</title></head><body><p>hello</p></body></html>"
 
@@ -146,6 +146,23 @@ def test_route_for(source: str | None, socks: tuple[str, int] | None, direct: fr
 def test_route_without_proxy_is_refused(source: str | None, direct: frozenset[str]) -> None:
     with pytest.raises(ProxyRequiredError, match="refusing to send the request without Tor"):
         route_for(source, socks=None, direct_sources=direct, token="tok")
+
+
+@pytest.mark.parametrize(("source", "socks", "ports", "direct", "expected"), [
+    ("r", ("127.0.0.1", 9050), {"r": 9052}, frozenset(), "socks5://127.0.0.1:9052"),
+    ("lab", ("127.0.0.1", 9050), {}, frozenset({"lab"}), None),
+    ("r", ("127.0.0.1", 9050), {"s": 9052}, frozenset(), ProxyRequiredError),
+    (None, ("127.0.0.1", 9050), {"r": 9052}, frozenset(), ProxyRequiredError),
+    ("r", None, {"r": 9052}, frozenset(), ProxyRequiredError),
+])
+def test_browser_proxy_for(source: str | None, socks: tuple[str, int] | None,
+                           ports: dict[str, int], direct: frozenset[str], expected: Any) -> None:
+    if expected is ProxyRequiredError:
+        with pytest.raises(ProxyRequiredError, match="no SocksPort of its own"):
+            browser_proxy_for(source, socks=socks, browser_ports=ports, direct_sources=direct)
+    else:
+        assert browser_proxy_for(source, socks=socks, browser_ports=ports,
+                                 direct_sources=direct) == expected
 
 
 @pytest.mark.parametrize(("settings", "message"), [

@@ -32,6 +32,7 @@ from monitor.transport.errors import (
     TransportTimeoutError,
 )
 from monitor.transport.options import TransportOptions
+from monitor.transport.route import browser_proxy_for
 
 if TYPE_CHECKING:
     from playwright.async_api import Request as PlaywrightRequest
@@ -53,7 +54,7 @@ _CIRCUIT = ("ERR_SOCKS_CONNECTION", "ERR_TUNNEL_CONNECTION_FAILED", "ERR_CONNECT
 
 class TorBrowserHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler, options: TransportOptions, *, binary: str,
-                 screenshot_dir: Path | None):
+                 screenshot_dir: Path | None, fallback_proxy: str = chromium.BLACKHOLE_PROXY):
         if crawler.settings.get("PLAYWRIGHT_CDP_URL") or crawler.settings.get(
                 "PLAYWRIGHT_CONNECT_URL"):
             raise NotConfigured("a remote browser would not use our proxies; "
@@ -62,7 +63,8 @@ class TorBrowserHandler(ScrapyPlaywrightDownloadHandler):
         self.options = options
         self.screenshot_dir = screenshot_dir
         # ours, whatever PLAYWRIGHT_LAUNCH_OPTIONS says: the launch options are the safety
-        self.config.launch_options = chromium.launch_options(binary)
+        self.config.launch_options = chromium.launch_options(binary,
+                                                             blackhole_proxy=fallback_proxy)
         self.abort_request = self._abort_foreign
         self._allowed_hosts: dict[str, set[str]] = {}  # context name -> hosts it may load
 
@@ -72,24 +74,20 @@ class TorBrowserHandler(ScrapyPlaywrightDownloadHandler):
         if not os.access(binary, os.X_OK):
             raise NotConfigured(f"{binary} is missing: {chromium.INSTALL_HINT}")
         shots = crawler.settings.get("BAZAARWATCH_SCREENSHOT_DIR")
+        fallback = (crawler.settings.get("BAZAARWATCH_BROWSER_FALLBACK_PROXY")
+                    or chromium.BLACKHOLE_PROXY)
         return cls(crawler, TransportOptions.from_settings(crawler.settings), binary=binary,
-                   screenshot_dir=Path(shots) if shots else None)
+                   screenshot_dir=Path(shots) if shots else None, fallback_proxy=fallback)
 
     async def start(self) -> None:
         """Start Playwright's driver (the browser itself starts with the first page)."""
         await self._maybe_launch_in_thread()
 
     def proxy_server(self, source: str) -> str | None:
-        """The context proxy of `source`, None for a direct source; raises
-        ProxyRequiredError when it has neither a SocksPort nor `direct: true`."""
-        if source in self.options.direct_sources:
-            return None
-        port = self.options.browser_socks_ports.get(source)
-        if port is None or self.options.socks is None:
-            raise ProxyRequiredError(
-                f"source {source!r}: no SocksPort of its own for the browser "
-                f"(BAZAARWATCH_BROWSER_SOCKS) and not direct: true; refusing to render")
-        return f"socks5://{self.options.socks[0]}:{port}"
+        """The context proxy of `source` (see route.browser_proxy_for)."""
+        return browser_proxy_for(source, socks=self.options.socks,
+                                 browser_ports=self.options.browser_socks_ports,
+                                 direct_sources=self.options.direct_sources)
 
     async def download_request(self, request: Request) -> Response:
         source = request.meta.get(META_SOURCE) or UNSOURCED

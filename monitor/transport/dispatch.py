@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 
-from monitor.transport import META_RENDER
+from monitor.errors import ProxyRequiredError
+from monitor.transport import META_RENDER, META_SOURCE
+from monitor.transport.browser import STATS_PREFIX as BROWSER_STATS
 from monitor.transport.browser import TorBrowserHandler
 from monitor.transport.handler import TorDownloadHandler
+from monitor.transport.route import browser_proxy_for
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -36,9 +39,20 @@ class DispatchDownloadHandler(BaseDownloadHandler):
 
     async def download_request(self, request: Request) -> Response:
         if request.meta.get(META_RENDER):
+            self._check_browser_route(request)  # refused before Playwright even starts
             browser = await self._get_browser()
             return await browser.download_request(request)
         return await self.http.download_request(request)
+
+    def _check_browser_route(self, request: Request) -> None:
+        options = self.http.options
+        try:
+            browser_proxy_for(request.meta.get(META_SOURCE), socks=options.socks,
+                              browser_ports=options.browser_socks_ports,
+                              direct_sources=options.direct_sources)
+        except ProxyRequiredError:
+            self.crawler.stats.inc_value(f"{BROWSER_STATS}/refused/proxy_required")
+            raise
 
     async def _get_browser(self) -> TorBrowserHandler:
         async with self._browser_lock:

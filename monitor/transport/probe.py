@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a source fetched without Tor (direct: true)")
     p.add_argument("--browser-socks", action="append", default=[], type=_pair,
                    metavar="SOURCE=PORT", help="a SocksPort of the source's own for Chromium")
+    p.add_argument("--browser-fallback-proxy", metavar="URL",
+                   help="Chromium's launch-level proxy (default: a closed port)")
     p.add_argument("--url", action="append", default=[], type=_pair, metavar="SOURCE=URL")
     p.add_argument("--render-url", action="append", default=[], type=_pair,
                    metavar="SOURCE=URL", help="fetched with Chromium (and a screenshot)")
@@ -51,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retries", type=int, default=2)
     p.add_argument("--tor-wait", type=float)
     p.add_argument("--screenshot-dir")
+    p.add_argument("--linger", type=float, default=0.0, metavar="S",
+                   help="keep the crawl (and its browser) open S seconds after the last page")
     p.add_argument("--body", action="store_true", help="include each body's text")
     p.add_argument("--audit-dns", action="store_true")
     p.add_argument("--log-level", default="WARNING")
@@ -64,6 +68,7 @@ def crawl_settings(args: argparse.Namespace) -> dict[str, Any]:
     s.update(
         BAZAARWATCH_TOR_SOCKS=args.socks,
         BAZAARWATCH_DIRECT_SOURCES=list(args.direct),
+        BAZAARWATCH_BROWSER_FALLBACK_PROXY=args.browser_fallback_proxy,
         BAZAARWATCH_BROWSER_SOCKS={k: int(v) for k, v in args.browser_socks},
         BAZAARWATCH_SCREENSHOT_DIR=args.screenshot_dir,
         CONCURRENT_REQUESTS=args.concurrency,
@@ -99,7 +104,9 @@ def _result(response: Any, include_body: bool) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     import scrapy
+    from scrapy import signals
     from scrapy.crawler import AsyncCrawlerProcess
+    from scrapy.exceptions import DontCloseSpider
 
     resolved: list[str] = []
     if args.audit_dns:
@@ -115,6 +122,16 @@ def run(args: argparse.Namespace) -> int:
     class ProbeSpider(scrapy.Spider):
         name = "probe"
 
+        @classmethod
+        def from_crawler(cls, crawler, *a, **kw):
+            spider = super().from_crawler(crawler, *a, **kw)
+            crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+            return spider
+
+        def idle(self):
+            if time.monotonic() - times.get("last", 0.0) < args.linger:
+                raise DontCloseSpider
+
         async def start(self):
             times["start"] = time.monotonic()
             for source, url, render in jobs:
@@ -125,10 +142,12 @@ def run(args: argparse.Namespace) -> int:
                                      errback=self.failed)
 
         def parse(self, response):
+            times["last"] = time.monotonic()
             results.append(_result(response, args.body))
             print(json.dumps(results[-1]), flush=True)
 
         def failed(self, failure):
+            times["last"] = time.monotonic()
             request = failure.request
             results.append({"source": request.meta.get(META_SOURCE), "url": request.url,
                             "error": type(failure.value).__name__,

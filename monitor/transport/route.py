@@ -42,3 +42,19 @@ def route_for(source_id: str | None, *, socks: tuple[str, int] | None,
     host, port = socks
     username, password = socks_credentials(source, token)
     return Route(source, f"socks5h://{host}:{port}", username, password)
+
+
+def browser_proxy_for(source_id: str | None, *, socks: tuple[str, int] | None,
+                      browser_ports: dict[str, int], direct_sources: frozenset[str]) -> str | None:
+    """The proxy of a source's browser context: its own SocksPort (Chromium cannot send SOCKS
+    credentials, so a port per source is what keeps its circuits apart), None for a direct
+    source. Raises ProxyRequiredError when it has neither."""
+    source = source_id or UNSOURCED
+    if source in direct_sources:
+        return None
+    port = browser_ports.get(source)
+    if port is None or socks is None:
+        raise ProxyRequiredError(
+            f"source {source!r}: no SocksPort of its own for the browser "
+            f"(BAZAARWATCH_BROWSER_SOCKS) and not direct: true; refusing to render")
+    return f"socks5://{socks[0]}:{port}"
