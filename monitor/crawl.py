@@ -222,8 +222,9 @@ def run_once(config: Config, source: SourceConfig, *, out: IO[str] | None = None
 def _report(source_id: str, reason: str, crawler: Crawler, book: CrawlBook) -> CrawlReport:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     errors = sum(v for k, v in stats.items() if isinstance(v, int) and (
-        k.startswith("downloader/exception_type_count/") or k == "log_count/ERROR"
-        or k == "httperror/response_ignored_count" or k == "spider_exceptions"))
+        k.startswith(("downloader/exception_type_count/", "spider_exceptions/"))
+        or k in ("log_count/ERROR", "httperror/response_ignored_count",
+                 "bazaarwatch/parse/empty_board_page", "bazaarwatch/parse/no_post")))
     return CrawlReport(
         source_id=source_id, reason=reason,
         detail=stats.get("bazaarwatch/stopped_detail"),

@@ -160,8 +160,14 @@ class ForumSpider(scrapy.Spider):
             return
         board = self._board(response.meta[META_BOARD])
         rows = self.board_rows(response)
-        logger.debug("%s: board %s page %s: %d threads", self.source_id, board.name,
-                     response.meta.get(META_BOARD_PAGE), len(rows))
+        page = response.meta.get(META_BOARD_PAGE)
+        logger.debug("%s: board %s page %s: %d threads", self.source_id, board.name, page,
+                     len(rows))
+        if not rows:
+            # An empty board is rare; a theme update that renamed the classes is not.
+            logger.warning("%s: board %s page %s: no threads found on %s; has the markup "
+                           "changed?", self.source_id, board.name, page, response.url)
+            self.crawler.stats.inc_value("bazaarwatch/parse/empty_board_page")
         for row in rows:
             yield scrapy.Request(row.link, callback=self.parse_thread, meta={
                 META_BOARD: board.name, META_THREAD: row,

@@ -96,8 +96,6 @@ def classify_common(response: Response, *, content_present: bool) -> PageKind:
         return PageKind.LOGIN_REQUIRED
     if looks_like_challenge(response, text):
         return PageKind.CHALLENGE
-    if has_password_form(response) and response.status in (200, 401, 403):
-        return PageKind.LOGIN_REQUIRED
     return PageKind.OK
 
 
