@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from monitor.models import Records
-from monitor.normalize.fold import words_pattern
+from monitor.normalize.fold import first_words, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import Scanned, mask, scan
 
@@ -70,26 +70,34 @@ _NOT_COUNT_BEFORE = re.compile(
     r"(?<![a-z])(?:\$|us\$|usd|€|eur|£|₹|rs\.?|inr|rp\.?|idr|r\$|brl|¥|₽|₿|btc|xmr|usdt|price|harga|цена|"
     r"стоимость|价格|售价|precio|preco|preço|prix|السعر|कीमत|top|v|ver|version|#|no\.?|№)"
     r"\s?[:=]?\s?$")
-_TOTAL = re.compile(words_pattern((
+_TOTAL_WORDS = (
     "total", "totals", "in total", "overall", "full", "whole", "complete", "entire", "all",
     "всего", "итого", "полная", "полный", "полную", "весь", "вся", "общий", "lengkap", "seluruh",
     "semua", "jumlah", "全部", "共", "总共", "总计", "合计", "一共", "completo", "completa",
     "complete", "complète", "entiere", "entière", "todo", "toda", "todos", "كامل", "إجمالي",
     "اجمالي", "المجموع", "कुल", "पूरा", "full db", "full database",
-)) + r"|共|总|全部")
-_SAMPLE_STRONG = re.compile(words_pattern((
+)
+_TOTAL = re.compile(words_pattern(_TOTAL_WORDS) + r"|共|总|全部")
+_TOTAL_GATE = first_words(_TOTAL_WORDS)
+_SAMPLE_STRONG_WORDS = (
     "sample", "samples", "sampel", "sampling", "contoh", "proof", "proofs", "preview", "demo",
     "test", "tester", "teaser", "образец", "образцы", "семпл", "сэмпл", "семпла", "сэмпла",
     "пример", "примеры", "пруф", "пруфы", "демо", "тест", "muestra", "muestras", "amostra",
     "amostras", "teste", "testes", "prueba", "pruebas", "exemplo", "ejemplo", "echantillon",
     "échantillon", "apercu", "aperçu",
     "عينة", "عينه", "نموذج", "सैंपल", "नमूना", "bukti", "cuplikan",
-)) + r"|样本|样品|样例|试看|测试|演示|樣本|サンプル")
-_SAMPLE_WEAK = re.compile(words_pattern((
+)
+_SAMPLE_STRONG_CJK = ("样本", "样品", "样例", "试看", "测试", "演示", "樣本", "サンプル")
+_SAMPLE_STRONG = re.compile(words_pattern(_SAMPLE_STRONG_WORDS) + "|"
+                            + "|".join(_SAMPLE_STRONG_CJK))
+_SAMPLE_WEAK_WORDS = (
     "free", "freebie", "for free", "gratis", "gratuit", "gratuite", "gratuitement", "gratuito",
     "gratuita", "gratis", "бесплатно", "бесплатный", "бесплатная", "бесплатные", "безвозмездно",
     "халява", "مجانا", "مجاني", "مجانية", "मुफ्त", "फ्री", "cuma-cuma",
-)) + r"|免费|白嫖")
+)
+_SAMPLE_WEAK = re.compile(words_pattern(_SAMPLE_WEAK_WORDS) + r"|免费|白嫖")
+_SAMPLE_GATE = first_words(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WORDS)
+_SAMPLE_GATE_CJK = (*_SAMPLE_STRONG_CJK, "免费", "白嫖")
 _AFTER_FILLER = re.compile(
     r"\s*(?:[^\s\d]+\s+){0,2}?(?:for|as|in|de|di|в|как|como|en|pour|para|sebagai|secara|"
     r"на|of|by|-|:)?\s*$")
@@ -116,8 +124,9 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     out: list[CountMention] = []
     # whole-text checks first: most posts never name a sample or a total, and then no number
     # needs its neighbourhood searched for one
-    any_sample = bool(_SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
-    any_total = bool(_TOTAL.search(masked))
+    any_sample = scanned.may_hold(_SAMPLE_GATE, _SAMPLE_GATE_CJK) and bool(
+        _SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
+    any_total = scanned.may_hold(_TOTAL_GATE, ("共", "总", "全部")) and bool(_TOTAL.search(masked))
     clauses = _Clauses(masked)
     for n in scanned.numbers:
         start, end = clauses.around(n.start, n.end)

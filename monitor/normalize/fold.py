@@ -29,6 +29,11 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
 
 
+def first_words(words: object) -> frozenset[str]:
+    """The folded first words of `words` (phrases): a text without any of them holds none."""
+    return frozenset(fold(w).split()[0] for w in words if fold(w).split())  # type: ignore[attr-defined]
+
+
 def words_pattern(words: object, *, boundary: bool = True) -> str:
     """A regex alternation of folded `words`, longest first so "juta" is not read as "jt"."""
     folded = sorted({fold(w) for w in words}, key=len, reverse=True)  # type: ignore[union-attr]
