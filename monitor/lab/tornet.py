@@ -23,6 +23,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,11 +160,14 @@ class TorNetwork:
                      else range(self.base_port, self.base_port + count))
         self.nodes = []
         for i in range(torrc.AUTHORITIES):
-            node = torrc.Node(f"auth{i}", "authority", self.state_dir / f"auth{i}",
-                              control_port=next(ports), or_port=next(ports), dir_port=next(ports))
-            torrc.make_authority_keys(node, tor_binary=self.tor_binary,
-                                      gencert_binary=self.gencert_binary)
-            self.nodes.append(node)
+            self.nodes.append(torrc.Node(f"auth{i}", "authority", self.state_dir / f"auth{i}",
+                                         control_port=next(ports), or_port=next(ports),
+                                         dir_port=next(ports)))
+        # RSA key generation is most of the set-up time; the four run side by side
+        with ThreadPoolExecutor(torrc.AUTHORITIES) as pool:
+            list(pool.map(lambda node: torrc.make_authority_keys(
+                node, tor_binary=self.tor_binary, gencert_binary=self.gencert_binary),
+                self.nodes))
         self.nodes.append(torrc.Node("service", "service", self.state_dir / "service",
                                      control_port=next(ports)))
         self.nodes.append(torrc.Node("client", "client", self.state_dir / "client",
@@ -414,7 +418,8 @@ def _is_our_tor(node: torrc.Node) -> bool:
 def measure_bootstrap(state_dir: Path | None = None, timeout: float = 300.0) -> dict[str, float]:
     """Start a fresh network, publish a loopback HTTP page as an onion, and time from the first
     tor process start to the first successful connection to the onion through the client.
-    Returns {"bootstrap_s": ..., "tor_rss_mib": ...}; stops the network and removes its state."""
+    Returns {"bootstrap_s": that time, "with_keys_s": the same including key generation,
+    "tor_rss_mib": memory of all tor processes then}; stops the network, removes its state."""
     server = serve_page()
     tmp = None
     if state_dir is None:
@@ -422,10 +427,13 @@ def measure_bootstrap(state_dir: Path | None = None, timeout: float = 300.0) -> 
         state_dir = Path(tmp) / "tor"
     net = TorNetwork(state_dir)
     try:
+        began = time.monotonic()
         net.start(timeout)
         net.add_onion(server.server_address[1], timeout=timeout)
-        seconds = time.monotonic() - net.started_at
-        return {"bootstrap_s": round(seconds, 2), "tor_rss_mib": round(net.memory_mib(), 1)}
+        done = time.monotonic()
+        return {"bootstrap_s": round(done - net.started_at, 2),
+                "with_keys_s": round(done - began, 2),
+                "tor_rss_mib": round(net.memory_mib(), 1)}
     finally:
         net.stop(remove_state=True)
         server.shutdown()
