@@ -108,6 +108,10 @@ def test_chinese_numerals(text: str, value: int) -> None:
     ("", "300k customers and 1.2M orders (we sell the customers only)", "en", 300_000, None),
     ("", "Dump 277.1 GB, 35 columns, from 2023, v2.3, 50% off, price $5,000", "en", None, None),
     ("", "样本75万条：hxxp://example[.]onion/sample.zip", "zh", None, 750_000),
+    ("", "€ 1.200 — 12,345,678 rows total — sample 1,000 rows", "en", 12_345_678, 1000),
+    ("", "一千万条用户数据，10万+ 样本免费", "zh", 10_000_000, 100_000),
+    ("", "Between 50 and 60 million profiles", "en", 50_000_000, None),
+    ("", "3.2 million letters, 450k unique patients", "en", 3_200_000, None),
 ])
 def test_claimed_and_sample(title: str, body: str, lang: str, claimed: int | None,
                             sample: int | None) -> None:

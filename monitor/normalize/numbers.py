@@ -59,7 +59,7 @@ def _mult_alternation() -> str:
 NUMBER = re.compile(
     r"\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)*"
 )
-_NOT_BEFORE = frozenset("0123456789,abcdefghijklmnoqrstuvwxyz_")
+_NOT_BEFORE = frozenset("0123456789abcdefghijklmnoqrstuvwxyz_")
 
 
 def _starts_clean(text: str, i: int) -> bool:
@@ -70,7 +70,7 @@ def _starts_clean(text: str, i: int) -> bool:
     prev = text[i - 1]
     if prev in _NOT_BEFORE:
         return False
-    if prev == "." and i >= 2 and text[i - 2].isdigit():
+    if prev in ".," and i >= 2 and text[i - 2].isdigit():
         return False
     return not (prev == "-" and i >= 2 and "a" <= text[i - 2] <= "z")
 MULTIPLIER = re.compile(r"[ \u00a0\u202f\u2009]?(?:" + _mult_alternation() + ")")
@@ -83,6 +83,11 @@ _RANGE_JOIN = re.compile(
 
 
 _GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
+
+
+# "between 50 and 60 million", "от 50 до 60", "entre 50 e 60 milhões"
+_BETWEEN = re.compile(r"(?:between|entre|от|antara|بين|之间)\s*$")
+_BETWEEN_AND = re.compile(r"\s*(?:and|и|y|e|et|dan|و)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +207,11 @@ def _join_ranges(text: str, found: list[Number]) -> list[Number]:
     for n in found:
         prev = out[-1] if out else None
         if (prev is not None and n.start - prev.end < 10
-                and _RANGE_JOIN.match(text, prev.end, n.start)):
+                and (_RANGE_JOIN.match(text, prev.end, n.start)
+                     or (_BETWEEN_AND.match(text, prev.end, n.start)
+                         and _BETWEEN.search(text, max(0, prev.start - 12), prev.start)))):
             low = prev.value * (n.multiplier if prev.multiplier == 1.0 else 1.0)
-            if low < n.value:
+            if low < n.value <= 20 * low:  # "1.200 — 12,345,678" is two numbers
                 out[-1] = Number(prev.start, n.end, low, text[prev.start:n.end],
                                  n.multiplier, n.value)
                 continue
