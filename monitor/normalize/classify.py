@@ -90,6 +90,11 @@ _FREE_RE = re.compile(words_pattern((
     "free", "gratis", "grátis", "gratuit", "gratuite", "бесплатно", "free share", "مجاني",
     "مجانا", "मुफ्त", "मुफ़्त", "फ्री",
 )) + r"|免费")
+_ASKS = re.compile(words_pattern((
+    "anyone", "anybody", "someone", "somebody", "who", "alguem", "alguém", "alguien", "quien",
+    "quelqu'un", "qui", "кто", "кто-нибудь", "кто нибудь", "ada yang", "ada yg", "siapa", "هل",
+    "من", "कोई", "किसी",
+)) + r"|有没有|谁有|有人")
 _SELL_RE, _LEAK_RE = re.compile(_SELL), re.compile(_LEAK)
 _BUY_RE, _REQUEST_RE, _PAY_RE = re.compile(_BUY), re.compile(_REQUEST), re.compile(_PAY)
 
@@ -130,6 +135,8 @@ def discussion(title: str) -> bool:
 
 
 def _type(title: str, body: str, price_amount: float | None, has_samples: bool) -> PostType:
+    if "?" in title and _ASKS.search(title):
+        return "request"  # "Does anyone sell X?", "Alguém vende base de X?"
     tag = _TAG.match(title)
     if tag:
         kind = _kind(tag.group(1))

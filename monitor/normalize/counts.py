@@ -115,6 +115,7 @@ class CountMention:
     sample: str | None  # "strong" | "weak" | None
     in_title: bool
     subset: bool = False  # "450k unique patients": a part of the whole
+    linked: bool = False  # a link follows in the same line ("Sample 5,000 rows: <link>")
 
 
 def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[CountMention]:
@@ -155,7 +156,8 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         if n.value < 1:
             continue
         out.append(CountMention(n, unit, any_total and bool(_TOTAL.search(before[-25:])),
-                                sample, in_title, bool(_SUBSET.search(after[:12]))))
+                                sample, in_title, bool(_SUBSET.search(after[:12])),
+                                "\u2026" in masked[n.end:n.end + 60].split("\n", 1)[0]))
     return out
 
 
@@ -273,8 +275,9 @@ def _claimed(found: list[CountMention], title_values: frozenset[float] = frozens
 
 
 def _sample(found: list[CountMention], claimed: int | None) -> CountMention | None:
-    for m in found:
-        if m.sample == "strong" or (m.sample == "weak" and claimed is not None
-                                    and m.number.value < claimed):
-            return m
-    return None
+    """The sample: the first one marked, unless a later one comes with its link (an inline
+    preview of 40 rows, then "Sample 5,000 rows: <link>")."""
+    marked = [m for m in found if m.sample == "strong" or (
+        m.sample == "weak" and claimed is not None and m.number.value < claimed)]
+    linked = [m for m in marked if m.linked]
+    return (linked or marked or [None])[0]

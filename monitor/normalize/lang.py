@@ -31,6 +31,7 @@ _STOPWORDS: dict[str, str] = {
         clientes banco isso essa esse aqui pra voce completo completa atualizada valor cpf mil
         pago bases operadora sexo renda senha baixar disponivel""",
     "es": """de la el los las en para con una un que del por se es y datos vendo venta precio
+        filtracion gratis nombre apellidos correo
         muestra gratis millones millon registros nombre direccion telefono clientes base contacto
         mas tambien esta son su al lo compro busco filtrado filtrada descarga espanola espanoles
         mexicanos argentinos cuentas usuarios correo tiene alguien hay pero como todos todo

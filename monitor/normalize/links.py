@@ -54,6 +54,7 @@ _XMPP_WORD = re.compile(r"(?:jabber|xmpp|jid|жаббер|джаббер|жаб�
                         re.IGNORECASE)
 _TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
 _SESSION = re.compile(r"(?<![0-9a-f])05[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
+_SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
 _DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*>"
 _SECOND_LEVEL = frozenset({"go", "co", "ac", "or", "web", "sch", "gov", "com", "net", "org",
@@ -94,6 +95,11 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
             continue
         found = _from_match(m)
         if found is not None:
+            if not m.group("path"):
+                # "<host>.onion /files/x.zip": a path split off by a space still belongs to it
+                split = _SPLIT_PATH.match(text, m.end())
+                if split:
+                    found = (_clean(found[0] + split.group(1)), True)
             urls.append(found)
     for href in hrefs:
         found_href = _from_href(href, forum_url)
