@@ -74,7 +74,7 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         asked = Price(currency=crypto_named(f"{s_title.masked}\n{s_body.masked}"))
     body_words = tokens(f_body)
     hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations,
-                  lang=lang, words=body_words)
+                  lang=lang, words=body_words, currency=asked.currency)
     return Listing(
         id=listing_id(raw.source_id, raw.url),
         source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),

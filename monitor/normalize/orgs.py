@@ -108,7 +108,7 @@ KNOWN_ORGS: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
     ("Twitter", ("twitter",), None),
     ("T-Mobile", ("t-mobile", "tmobile"), "US"),
     ("AT&T", ("at&t",), "US"),
-    ("Ticketmaster", ("ticketmaster",), None),
+    ("Ticketmaster", ("ticketmaster",), "US"),
     ("Optus", ("optus",), "AU"),
     ("Medibank", ("medibank",), "AU"),
     ("Canva", ("canva",), None),

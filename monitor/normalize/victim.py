@@ -38,7 +38,12 @@ class Org:
     country: str | None = None
 
 
-_COUNTRY_LEXICON = Lexicon((word, code) for code, words in COUNTRY_WORDS.items()
+def _code(key: str) -> str:
+    """The country of a COUNTRY_WORDS key: "ID", or "_ID" / "_QA_AR" for its extra tables."""
+    return key.strip("_").split("_")[0] if key != "--" else key
+
+
+_COUNTRY_LEXICON = Lexicon((word, _code(key)) for key, words in COUNTRY_WORDS.items()
                            for word in words.split())
 _TITLE_GENERIC = frozenset(fold(w) for w in [
     "selling", "sell", "wts", "wtb", "free", "leak", "leaked", "database", "db", "data", "dump",
@@ -80,6 +85,12 @@ _UPPER_CODE_COUNTRY = {"US": "US", "USA": "US", "US.": "US", "USA.": "US", "UK":
                        "KSA": "SA", "UAE": "AE", "RSA": "ZA", "PRC": "CN", "RF": "RU", "РФ": "RU"}
 # Languages whose posts are, failing any other sign, about one country.
 _LANG_COUNTRY = {"id": "ID", "hi": "IN", "zh": "CN", "pt": "BR"}
+# ...and a price in a national currency says the same, more surely.
+_CURRENCY_COUNTRY = {"IDR": "ID", "INR": "IN", "BRL": "BR", "RUB": "RU", "CNY": "CN",
+                     "EGP": "EG", "SAR": "SA", "AED": "AE", "MXN": "MX", "TRY": "TR", "UAH": "UA",
+                     "KZT": "KZ", "PLN": "PL", "JPY": "JP", "KRW": "KR", "VND": "VN", "THB": "TH",
+                     "PHP": "PH", "MYR": "MY", "PKR": "PK", "BDT": "BD", "NGN": "NG", "ZAR": "ZA",
+                     "ARS": "AR", "COP": "CO", "CLP": "CL", "PEN": "PE", "KWD": "KW", "QAR": "QA"}
 
 SHIPPED_ORGS: tuple[Org, ...] = tuple(Org(n, a, c) for n, a, c in KNOWN_ORGS)
 _SHIPPED = compile_orgs(SHIPPED_ORGS)
@@ -136,7 +147,7 @@ def title_orgs(title: str) -> list[str]:
 
 def victim(title: str, body: str, folded_title: str, folded_body: str, domains: Iterable[str],
            *, organisations: Iterable[OrgLike] = (), lang: str | None = None,
-           words: list[str] | None = None) -> Victim:
+           words: list[str] | None = None, currency: str | None = None) -> Victim:
     """`victim.orgs`, `victim.domains` and `victim.country` of a post. Without any sign of a
     country, a post in a language spoken mostly in one country is taken to be about it."""
     operator = compile_orgs(tuple(organisations))
@@ -172,6 +183,6 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
     ranked = sorted(votes.items(), key=lambda kv: kv[1], reverse=True)
     tie = len(ranked) > 1 and ranked[1][1] >= 0.8 * ranked[0][1]
     country = ranked[0][0] if ranked and not tie else None
-    if not ranked and lang in _LANG_COUNTRY:
-        country = _LANG_COUNTRY[lang]
+    if not ranked:
+        country = _CURRENCY_COUNTRY.get(currency or "") or _LANG_COUNTRY.get(lang or "")
     return Victim(orgs=tuple(names), domains=domains, country=country)
