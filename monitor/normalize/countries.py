@@ -102,8 +102,8 @@ COUNTRY_WORDS: dict[str, str] = {
     "GE": """georgia_country грузи*""",
     "AM": """armenia armenian* армени*""",
     # national documents and terms that name their country
-    "_ID": """nik ktp e-ktp npwp nkk dukcapil wni""",
-    "_RU": """снилс омс инн_рф паспорт_рф госуслуги россиянин*""",
+    "_ID": """nik ktp e-ktp npwp nkk""",
+    "_RU": """снилс омс инн_рф паспорт_рф россиянин*""",
     "_IN": """aadhaar aadhar pan_card uidai""",
     "_BR": """cpf cnpj rg_e_cpf""",
     "_MX": """curp""",

@@ -179,7 +179,7 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
             votes[code] = votes.get(code, 0.0) + 2.0
     for org in orgs:
         if org.country:
-            votes[org.country] = votes.get(org.country, 0.0) + 2.0
+            votes[org.country] = votes.get(org.country, 0.0) + 1.0
     ranked = sorted(votes.items(), key=lambda kv: kv[1], reverse=True)
     tie = len(ranked) > 1 and ranked[1][1] >= 0.8 * ranked[0][1]
     country = ranked[0][0] if ranked and not tie else None
