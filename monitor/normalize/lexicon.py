@@ -10,7 +10,10 @@ from collections.abc import Iterable
 
 from monitor.normalize.fold import fold
 
-_SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_،؛।-]+")
+# Words, and the punctuation between them as tokens of their own: a phrase never spans a
+# comma ("name, email, address" holds no "email address").
+_SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_،؛।-]+"
+                    r"|[,;:/()|•。、，！？!?،؛।]")
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
