@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -75,6 +76,20 @@ def listing_actions(obs: Observation, names: IndexNames) -> list[dict[str, Any]]
             "_id": f"{listing.id}:{listing.version}", "_source": {**doc, "listing_id": listing.id},
         })
     return actions
+
+
+def spool_items(obs: Observation, names: IndexNames) -> list[spool.SpoolItem]:
+    """`listing_actions()` as spool items, the document serialised once for both indices."""
+    actions = listing_actions(obs, names)
+    doc = spool.dumps(actions[0]["_source"])
+    items = []
+    for action in actions:
+        meta = {k: v for k, v in action.items() if k not in ("_op_type", "_source")}
+        source = f'{doc[:-1]},"listing_id":{spool.dumps(obs.listing.id)}}}' \
+            if "listing_id" in action["_source"] else doc
+        items.append(spool.SpoolItem(action["_id"], spool.dumps({action["_op_type"]: meta}),
+                                     source))
+    return items
 
 
 @dataclass
@@ -131,7 +146,7 @@ class Indexer:
     # -- producer side ------------------------------------------------------------------------
     def stage(self, conn: sqlite3.Connection, obs: Observation) -> None:
         """ListingStore hook: spool the listing's actions in the state transaction on `conn`."""
-        self.stats.staged += spool.enqueue(conn, listing_actions(obs, self.names), self.clock())
+        self.stats.staged += spool.enqueue(conn, spool_items(obs, self.names), self.clock())
 
     def observed(self, obs: Observation) -> None:
         """Tell the drain loop a listing was recorded (and staged; call on the loop's thread)."""
@@ -182,7 +197,7 @@ class Indexer:
                 return
             self._kicked.clear()
             self._full.clear()
-            result = await self.drain()
+            result = await self.drain(until_empty=False)
             if result.unavailable:
                 backoff = min(max(2 * backoff, self.retry_min_s), self.retry_max_s)
                 self._kicked.set()  # the spool is not empty: come back after the back-off
@@ -195,15 +210,19 @@ class Indexer:
             await asyncio.wait_for(event.wait(), timeout_s)
 
     # -- draining -----------------------------------------------------------------------------
-    async def drain(self) -> DrainResult:
+    async def drain(self, *, until_empty: bool = True) -> DrainResult:
         """Send the spool to Elasticsearch, oldest first, until it is empty or Elasticsearch
-        is unavailable."""
+        is unavailable. With `until_empty=False` (the drain loop, while listings keep coming)
+        a partial batch goes only first: the rest waits to fill up or for the flush delay."""
         result = DrainResult()
         while True:
             self._pending = 0  # before peeking: what is staged later kicks the loop again
             rows = await self._db(spool.peek, self.conn, self.batch_size,
                                   max_bytes=self.batch_bytes)
             if not rows:
+                return result
+            if not until_empty and result.sent and len(rows) < self.batch_size:
+                self.notify(len(rows))  # a partial batch waits for the delay or more rows
                 return result
             batch = await self._send(rows)
             result.sent += len(rows)
@@ -219,13 +238,9 @@ class Indexer:
 
     async def _send(self, rows: list[spool.SpoolRow]) -> _Batch:
         batch = _Batch(rows)
-        operations: list[dict[str, Any]] = []
-        for row in rows:
-            a = row.action
-            meta = {"_index": a["_index"], "_id": a["_id"]}
-            if "version" in a:
-                meta.update(version=a["version"], version_type=a["version_type"])
-            operations += [{a["_op_type"]: meta}, a["_source"]]
+        operations: list[str] = []
+        for row in rows:  # sent as spooled: serialised once, when staged
+            operations += [row.item.op, row.item.source]
         self.stats.batches += 1
         try:
             resp = await self.client.bulk(operations=operations, refresh=self.refresh)
@@ -253,8 +268,8 @@ class Indexer:
         elif status == 409:
             self.stats.stale += 1
             batch.done.append(row.seq)
-            logger.debug("%s: %s %s already holds this or a newer version",
-                         _source_id(row.action), row.action["_index"], row.action["_id"])
+            logger.debug("%s: %s already holds this or a newer version", _source_id(row),
+                         _where(row))
         elif status == 429 or status >= 500 or error.get("type") in RETRIABLE_ERRORS:
             self.stats.retried += 1
             batch.retry.append(row.seq)
@@ -262,9 +277,8 @@ class Indexer:
         else:
             self.stats.rejected += 1
             batch.done.append(row.seq)
-            logger.error("%s: %s document %s rejected by Elasticsearch (%s %s): %s",
-                         _source_id(row.action), row.action["_index"], row.action["_id"],
-                         status, error.get("type"), error.get("reason"))
+            logger.error("%s: %s rejected by Elasticsearch (%s %s): %s", _source_id(row),
+                         _where(row), status, error.get("type"), error.get("reason"))
 
     def _unavailable(self, batch: _Batch, message: str) -> _Batch:
         self.stats.unavailable += 1
@@ -295,5 +309,15 @@ class _Batch:
     error: str | None = None
 
 
-def _source_id(action: dict[str, Any]) -> str:
-    return str(action.get("_source", {}).get("source", {}).get("id", "?"))
+def _source_id(row: spool.SpoolRow) -> str:
+    """The source a spooled document is about (parsed only for a log line)."""
+    try:
+        return str(json.loads(row.item.source).get("source", {}).get("id", "?"))
+    except ValueError:
+        return "?"
+
+
+def _where(row: spool.SpoolRow) -> str:
+    """`<index> document <id>` of a spooled action."""
+    meta = next(iter(row.op.values()), {})
+    return f"{meta.get('_index')} document {row.item.doc_id}"

@@ -50,7 +50,7 @@ class RawPost:
     crawled_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        return _plain(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +165,8 @@ class Listing:
         material = {
             "title": self.title,
             "body": self.body,
-            "records": _plain(dataclasses.asdict(self.records)),
-            "price": _plain(dataclasses.asdict(self.price)),
+            "records": _plain(self.records),
+            "price": _plain(self.price),
             "samples": sorted(s.url for s in self.samples),
             "seller": self.seller.handle_key or self.seller.handle,
         }
@@ -175,11 +175,13 @@ class Listing:
 
     def to_doc(self) -> dict[str, Any]:
         """The Elasticsearch document (without `_id`, which is `self.id`)."""
-        doc = _plain(dataclasses.asdict(self))
+        doc = _plain(self, drop_none=True)
         del doc["id"]
-        doc["@timestamp"] = doc.pop("timestamp")
+        timestamp = doc.pop("timestamp", None)
+        if timestamp is not None:
+            doc["@timestamp"] = timestamp
         doc["content_sha256"] = self.content_sha256()
-        return _drop_none(doc)
+        return doc
 
     @classmethod
     def from_doc(cls, doc_id: str, doc: dict[str, Any]) -> Listing:
@@ -224,20 +226,30 @@ class Listing:
         )
 
 
-def _plain(value: Any) -> Any:
-    """Datetimes to ISO 8601 strings, tuples to lists, recursively: JSON-ready."""
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any, drop_none: bool = False) -> Any:
+    """Dataclasses to dicts, datetimes to ISO 8601 strings, tuples to lists, recursively:
+    JSON-ready; with `drop_none`, dataclass fields that are None are left out. (Not
+    `dataclasses.asdict()`: it deep-copies every value, which made `to_doc()` the indexing
+    pipeline's slowest step; these values are immutable.)"""
+    if type(value) in _LEAVES:
+        return value
+    names = _FIELD_NAMES.get(type(value))
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        if drop_none:
+            return {name: _plain(v, True) for name in names
+                    if (v := getattr(value, name)) is not None}
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, drop_none) for k, v in value.items()
+                if not (drop_none and v is None)}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
+        return [_plain(v, drop_none) for v in value]
     return value

@@ -211,7 +211,8 @@ def test_replayed_and_stale_actions_change_nothing(tmp_path: Path, es: Elasticse
                        "_source": dataclasses.replace(v1, version=1).to_doc()},
                       {"_op_type": "create", "_index": r.names.history, "_id": f"{v1.id}:1",
                        "_source": {**v1.to_doc(), "listing_id": v1.id}}]
-            spool.enqueue(conn, staged, datetime.now(UTC))
+            spool.enqueue(conn, [spool.SpoolItem.from_action(a) for a in staged],
+                          datetime.now(UTC))
             r.indexer.notify(2)
             await until(lambda: drained(r), "the replay to finish")
             return r.indexer

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -157,7 +158,9 @@ async def scenario(name: str, state_dir: str, es_url: str, prefix: str) -> dict[
                 "indexer": indexer.stats.as_dict()}
 
 
-def child_main(argv: list[str]) -> None:
+def run_in_reactor(make: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+    """Run a coroutine in the asyncio reactor, then print its result (or the traceback) as
+    one JSON line."""
     from scrapy.utils.defer import deferred_from_coro
     from scrapy.utils.reactor import install_reactor
 
@@ -167,7 +170,7 @@ def child_main(argv: list[str]) -> None:
     out: dict[str, Any] = {}
 
     async def main() -> None:
-        out.update(await scenario(*argv))
+        out.update(await make())
 
     d = deferred_from_coro(main())
     d.addErrback(lambda f: out.update(error=f.getTraceback()))
@@ -226,4 +229,4 @@ def test_elasticsearch_down_during_the_crawl_loses_nothing(tmp_path: Path, es: E
 
 
 if __name__ == "__main__":
-    child_main(sys.argv[1:])
+    run_in_reactor(lambda: scenario(*sys.argv[1:]))

@@ -12,14 +12,15 @@ from monitor.state import db, spool
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def action(i: int) -> dict:
-    return {"_op_type": "index", "_index": "listings", "_id": f"id{i}", "_source": {"t": "x"}}
+def action(i: int) -> spool.SpoolItem:
+    return spool.SpoolItem.from_action(
+        {"_op_type": "index", "_index": "listings", "_id": f"id{i}", "_source": {"t": "x"}})
 
 
 @pytest.mark.parametrize(("n", "limit", "max_bytes", "expected_ids"), [
     (5, 10, None, ["id0", "id1", "id2", "id3", "id4"]),
     (5, 2, None, ["id0", "id1"]),
-    (5, 10, 250, ["id0", "id1", "id2"]),  # about 70 bytes of JSON each
+    (5, 10, 160, ["id0", "id1", "id2"]),  # about 50 bytes of JSON each
     (5, 10, 10, ["id0"]),  # at least one, however large
     (0, 10, None, []),
 ])
@@ -28,7 +29,7 @@ def test_peek_is_oldest_first_within_limits(tmp_path: Path, n: int, limit: int,
     conn = db.connect(tmp_path)
     spool.enqueue(conn, [action(i) for i in range(n)], T0)
     rows = spool.peek(conn, limit, max_bytes=max_bytes)
-    assert [r.action["_id"] for r in rows] == expected_ids
+    assert [r.item.doc_id for r in rows] == expected_ids
     assert [r.seq for r in rows] == sorted(r.seq for r in rows)
 
 
@@ -40,7 +41,7 @@ def test_remove_and_failures_keep_the_rest_in_order(tmp_path: Path) -> None:
     spool.note_failure(conn, [first[1].seq], "503 proxy")
     spool.enqueue(conn, [action(9)], T0 + timedelta(seconds=5))
     left = spool.peek(conn, 10)
-    assert [r.action["_id"] for r in left] == ["id1", "id3", "id9"]
+    assert [r.item.doc_id for r in left] == ["id1", "id3", "id9"]
     assert [r.attempts for r in left] == [1, 0, 0]
 
 
@@ -58,6 +59,15 @@ def test_depth_and_age(tmp_path: Path, enqueued: list[datetime], now: datetime, 
     assert (depth.rows, depth.age_s(now)) == (rows, age_s)
 
 
+def test_an_action_is_two_bulk_lines() -> None:
+    item = spool.SpoolItem.from_action({"_op_type": "index", "_index": "listings", "_id": "a",
+                                        "version": 3, "version_type": "external_gte",
+                                        "_source": {"title": "Ünïcode"}})
+    assert item.op == ('{"index":{"_index":"listings","_id":"a","version":3,'
+                       '"version_type":"external_gte"}}')
+    assert item.source == '{"title":"Ünïcode"}'
+
+
 def test_the_spool_survives_reopening(tmp_path: Path) -> None:
     spool.enqueue(db.connect(tmp_path), [action(1), action(2)], T0)
-    assert [r.action["_id"] for r in spool.peek(db.connect(tmp_path), 10)] == ["id1", "id2"]
+    assert [r.item.doc_id for r in spool.peek(db.connect(tmp_path), 10)] == ["id1", "id2"]

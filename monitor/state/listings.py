@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -106,6 +107,15 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
+def _settle(future: asyncio.Future[Observation], result: Observation | BaseException) -> None:
+    if future.done():  # the caller went away (cancelled)
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
 def _placed(listing: Listing, version: int, first_seen: datetime, now: datetime) -> Listing:
     return dataclasses.replace(listing, version=version, first_seen=first_seen, last_seen=now,
                                crawled_at=listing.crawled_at or now)
@@ -113,23 +123,37 @@ def _placed(listing: Listing, version: int, first_seen: datetime, now: datetime)
 
 class ListingStore:
     """The state step of the pipeline. Owns its SQLite connection and the one thread it is used
-    on. Raises StateError when SQLite fails (the listing is then not recorded anywhere)."""
+    on. Listings recorded while that thread is busy are committed together (one transaction,
+    a savepoint each, so one failing listing does not take the others with it)."""
 
     def __init__(self, conn: sqlite3.Connection, hooks: Sequence[Hook] = (), *,
-                 touch_batch: int = 500, clock: Callable[[], datetime] | None = None):
+                 touch_batch: int = 500, max_group: int = 200,
+                 clock: Callable[[], datetime] | None = None):
         self.conn = conn
         self.hooks = list(hooks)
         self.touch_batch = touch_batch
+        self.max_group = max_group
         self.clock = clock or (lambda: datetime.now(UTC))
         self._touched: list[tuple[str, datetime]] = []
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="listing-state")
+        self._lock = threading.Lock()
+        self._queue: list[tuple[Listing, asyncio.Future[Observation]]] = []
+        self._running = False
 
     def add_hook(self, hook: Hook) -> None:
         self.hooks.append(hook)
 
     async def record(self, listing: Listing) -> Observation:
+        """Place `listing` and run the hooks, committed. Raises StateError when SQLite fails
+        (the listing is then not recorded anywhere), or what a hook raised."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.record_sync, listing)
+        future: asyncio.Future[Observation] = loop.create_future()
+        with self._lock:
+            self._queue.append((listing, future))
+            start, self._running = not self._running, True
+        if start:
+            loop.run_in_executor(self._executor, self._work, loop)
+        return await future
 
     async def flush(self) -> None:
         """Write the batched `last_seen` moves of unchanged listings."""
@@ -137,17 +161,56 @@ class ListingStore:
         await loop.run_in_executor(self._executor, self.flush_sync)
 
     def record_sync(self, listing: Listing) -> Observation:
+        (result,) = self._record_group([listing])
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _work(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the store's thread: commit what is queued, group by group, until nothing is."""
+        while True:
+            with self._lock:
+                group, self._queue = self._queue[:self.max_group], self._queue[self.max_group:]
+                if not group:
+                    self._running = False
+                    return
+            try:
+                results = self._record_group([listing for listing, _ in group])
+            except BaseException as e:  # the commit itself failed: the whole group did
+                results = [e] * len(group)
+            for (_, future), result in zip(group, results, strict=True):
+                loop.call_soon_threadsafe(_settle, future, result)
+
+    def _record_group(self, listings: Sequence[Listing]) -> list[Observation | BaseException]:
+        results: list[Observation | BaseException] = []
         try:
             with transaction(self.conn):
-                obs = observe(self.conn, listing, self.clock())
-                for hook in self.hooks:
-                    obs = hook(self.conn, obs) or obs
+                for listing in listings:
+                    results.append(self._record_one(listing))
         except sqlite3.Error as e:
-            raise StateError(f"{listing.source.id}: cannot record listing {listing.id}: {e}") from e
-        if obs.status == UNCHANGED:
-            self._touched.append((obs.listing.id, obs.listing.last_seen or self.clock()))
-            if len(self._touched) >= self.touch_batch:
-                self.flush_sync()
+            raise StateError(f"cannot commit {len(listings)} listings: {e}") from e
+        for result in results:
+            if isinstance(result, Observation) and result.status == UNCHANGED:
+                self._touched.append((result.listing.id, result.listing.last_seen or self.clock()))
+        if len(self._touched) >= self.touch_batch:
+            self.flush_sync()
+        return results
+
+    def _record_one(self, listing: Listing) -> Observation | BaseException:
+        self.conn.execute("SAVEPOINT listing")
+        try:
+            obs = observe(self.conn, listing, self.clock())
+            for hook in self.hooks:
+                obs = hook(self.conn, obs) or obs
+        except Exception as e:
+            self.conn.execute("ROLLBACK TO listing")
+            self.conn.execute("RELEASE listing")
+            if isinstance(e, sqlite3.Error):
+                error = StateError(f"{listing.source.id}: cannot record listing {listing.id}: {e}")
+                error.__cause__ = e
+                return error
+            return e
+        self.conn.execute("RELEASE listing")
         return obs
 
     def flush_sync(self) -> None:

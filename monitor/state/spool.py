@@ -18,12 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS es_spool (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,  -- replay order
     enqueued_at TEXT NOT NULL,
     doc_id      TEXT NOT NULL,
-    action_json TEXT NOT NULL,      -- one bulk action: _op_type, _index, _id, version..., _source
+    op_json     TEXT NOT NULL,      -- the bulk action line: {"index": {"_index": ..., ...}}
+    source_json TEXT NOT NULL,      -- the document line
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT
 );
@@ -31,10 +34,33 @@ CREATE TABLE IF NOT EXISTS es_spool (
 
 
 @dataclass(frozen=True, slots=True)
+class SpoolItem:
+    """One bulk action, serialised once: it goes to Elasticsearch as these two lines."""
+
+    doc_id: str
+    op: str  # {"index": {"_index": ..., "_id": ..., "version": ...}}
+    source: str  # the document
+
+    @classmethod
+    def from_action(cls, action: dict[str, Any]) -> SpoolItem:
+        """From an `elasticsearch.helpers`-style action: `_op_type`, `_index`, `_id`, optional
+        `version` / `version_type`, `_source`."""
+        meta = {k: action[k] for k in ("_index", "_id") if k in action}
+        meta.update({k: action[k] for k in ("version", "version_type") if k in action})
+        return cls(doc_id=str(action["_id"]), op=dumps({action["_op_type"]: meta}),
+                   source=dumps(action["_source"]))
+
+
+@dataclass(frozen=True, slots=True)
 class SpoolRow:
     seq: int
-    action: dict[str, Any]
+    item: SpoolItem
     attempts: int
+
+    @property
+    def op(self) -> dict[str, Any]:
+        """The parsed action line (for messages; sending uses the text)."""
+        return json.loads(self.item.op)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +72,12 @@ class SpoolDepth:
         return (now - self.oldest).total_seconds() if self.oldest else 0.0
 
 
-def enqueue(conn: sqlite3.Connection, actions: Iterable[dict[str, Any]], now: datetime) -> int:
+def enqueue(conn: sqlite3.Connection, items: Iterable[SpoolItem], now: datetime) -> int:
     """Append bulk actions; returns how many."""
     stamp = now.isoformat()
-    rows = [(stamp, a["_id"], json.dumps(a, ensure_ascii=False, separators=(",", ":")))
-            for a in actions]
-    conn.executemany("INSERT INTO es_spool (enqueued_at, doc_id, action_json) VALUES (?, ?, ?)",
-                     rows)
+    rows = [(stamp, i.doc_id, i.op, i.source) for i in items]
+    conn.executemany("INSERT INTO es_spool (enqueued_at, doc_id, op_json, source_json) "
+                     "VALUES (?, ?, ?, ?)", rows)
     return len(rows)
 
 
@@ -60,12 +85,13 @@ def peek(conn: sqlite3.Connection, limit: int, *, max_bytes: int | None = None) 
     """The oldest `limit` actions (fewer when their JSON passes `max_bytes`; at least one)."""
     out: list[SpoolRow] = []
     size = 0
-    for row in conn.execute("SELECT seq, action_json, attempts FROM es_spool ORDER BY seq "
-                            "LIMIT ?", (limit,)):
-        size += len(row["action_json"])
+    for row in conn.execute("SELECT seq, doc_id, op_json, source_json, attempts FROM es_spool "
+                            "ORDER BY seq LIMIT ?", (limit,)):
+        size += len(row["op_json"]) + len(row["source_json"])
         if out and max_bytes is not None and size > max_bytes:
             break
-        out.append(SpoolRow(row["seq"], json.loads(row["action_json"]), row["attempts"]))
+        item = SpoolItem(row["doc_id"], row["op_json"], row["source_json"])
+        out.append(SpoolRow(row["seq"], item, row["attempts"]))
     return out
 
 
@@ -84,3 +110,8 @@ def depth(conn: sqlite3.Connection) -> SpoolDepth:
                        ).fetchone()
     oldest = datetime.fromisoformat(row["oldest"]) if row["oldest"] else None
     return SpoolDepth(rows=row["n"], oldest=oldest)
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON (orjson: serialising documents is most of the spool's cost)."""
+    return orjson.dumps(value).decode()
