@@ -240,7 +240,10 @@ class EsAlertIndex:
 
     async def index_alert(self, alert_id: str, doc: dict[str, Any]) -> None:
         try:
-            await self.client.index(index=self.index, id=alert_id, document=doc)
+            # require_alias: before `es setup` made the alias, writing would create a concrete
+            # index of that name and block the setup; fail and keep the alert for later instead.
+            await self.client.index(index=self.index, id=alert_id, document=doc,
+                                    require_alias=True)
         except Exception as e:  # the client's transport and API errors alike
             raise ElasticsearchUnavailable(f"cannot index alert {alert_id}: {e}") from e
 

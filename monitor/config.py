@@ -719,3 +719,21 @@ class _AnyKey(list):
 
     def __contains__(self, item: object) -> bool:
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeEnv:
+    """What the process environment says about how the daemon runs (systemd's variables)."""
+
+    notify_socket: str | None = None  # NOTIFY_SOCKET: sd_notify datagrams go there
+    watchdog_s: float | None = None  # WATCHDOG_USEC: ping at least twice per period
+    credentials_dir: Path | None = None  # CREDENTIALS_DIRECTORY (LoadCredential=)
+
+
+def runtime_env(env: Mapping[str, str] | None = None) -> RuntimeEnv:
+    env = os.environ if env is None else env
+    usec = env.get("WATCHDOG_USEC", "")
+    creds = env.get("CREDENTIALS_DIRECTORY")
+    return RuntimeEnv(notify_socket=env.get("NOTIFY_SOCKET") or None,
+                      watchdog_s=int(usec) / 1e6 if usec.isdigit() and int(usec) > 0 else None,
+                      credentials_dir=Path(creds) if creds else None)

@@ -9,7 +9,7 @@ class BazaarwatchError(Exception):
 
 
 class ConfigError(BazaarwatchError):
-    """The configuration is invalid; ``errors`` holds one line per problem (file:line: field: why)."""
+    """The configuration is invalid; ``errors`` has one line per problem: file:line: field: why."""
 
     def __init__(self, errors: list[str]):
         self.errors = list(errors)

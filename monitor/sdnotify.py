@@ -16,6 +16,9 @@ class Notifier:
         self._sock: socket.socket | None = None
         if address:
             self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+            # Never block the reactor: if the manager does not read, a notification is dropped
+            # (the next one carries the same state).
+            self._sock.setblocking(False)
 
     @property
     def enabled(self) -> bool:

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "monitor.cli.alerts",
     "monitor.cli.lab",
     "monitor.cli.normalize",
+    "monitor.cli.run",
 )
 
 

@@ -105,7 +105,7 @@ class Site:
         key = name.casefold()
         if key not in self.users:
             uid = 1000 + len(self.users)
-            self.users[key] = User(uid=uid, name=name)
+            self.users[key] = User(uid=uid, name=name, joined=_default_joined(uid))
         return self.users[key]
 
     def user_by_uid(self, uid: int) -> User | None:
@@ -177,8 +177,13 @@ def _site(doc: dict[str, Any], now: datetime, path: Path) -> Site:
             raise ValueError(f"{path}: thread {t.get('title')!r}: {e}") from e
     for u in site.users.values():
         if u.joined is None:
-            u.joined = datetime(2019, 1, 1, tzinfo=UTC) + timedelta(days=(u.uid * 53) % 700)
+            u.joined = _default_joined(u.uid)
     return site
+
+
+def _default_joined(uid: int) -> datetime:
+    """A made-up but stable join date for a user the fixtures give none."""
+    return datetime(2019, 1, 1, tzinfo=UTC) + timedelta(days=(uid * 53) % 700)
 
 
 def _thread(site: Site, t: dict[str, Any], now: datetime, pools: dict[str, list[str]]) -> None:
