@@ -96,6 +96,8 @@ def test_rendered_page_screenshot_and_no_stream_but_the_onion(
     assert by_path["js"]["status"] == 200, results
     assert "rendered by javascript" in by_path["js"]["body"]  # the DOM after scripts ran
     assert "playwright" in by_path["js"]["flags"]
+    # the context's cookies (set by a script and HttpOnly from the server) come back for the jar
+    assert by_path["js"]["cookies"] == ["challenge", "lab_session"]
     shot = Path(by_path["js"]["screenshot"])
     assert shot.parent == tmp_path and shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert by_path["leaky"]["status"] == 200

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "bazaarwatch/browser"
+META_RENDER_COOKIES = "bazaarwatch_render_cookies"  # the context's cookies after rendering
 META_SCREENSHOT_PATH = "bazaarwatch_screenshot_path"
 META_SCREENSHOT_PNG = "bazaarwatch_screenshot_png"
 _CONTEXT_PREFIX = "source:"
@@ -114,7 +115,22 @@ class TorBrowserHandler(ScrapyPlaywrightDownloadHandler):
         except PlaywrightError as e:
             raise self._count(_translate(e, source, request.url)) from e
         self._keep_screenshot(request, source)
+        request.meta[META_RENDER_COOKIES] = await self._cookies(context, request.url)
         return self._cap(response, source)
+
+    async def _cookies(self, context_name: str, url: str) -> list[dict[str, Any]]:
+        """The browser context's cookies for `url` (HttpOnly ones too, which document.cookie
+        cannot read), in Scrapy's cookie form: what a passed challenge leaves behind."""
+        wrapper = self.context_wrappers.get(context_name)
+        if wrapper is None:
+            return []
+        try:
+            cookies = await wrapper.context.cookies(url)
+        except PlaywrightError:
+            return []
+        return [{"name": c["name"], "value": c["value"], "domain": c.get("domain"),
+                 "path": c.get("path") or "/", "secure": bool(c.get("secure"))}
+                for c in cookies]
 
     def _count(self, error: TransportError) -> TransportError:
         self.stats.inc_value(f"{STATS_PREFIX}/errors/{type(error).__name__}")

@@ -144,7 +144,8 @@ class TorDownloadHandler(BaseDownloadHandler):
         chunks = curl_response.aiter_content()
         while True:
             try:
-                chunk = await asyncio.wait_for(anext(chunks), self.options.idle_timeout_s)
+                async with asyncio.timeout(self.options.idle_timeout_s):
+                    chunk = await anext(chunks)
             except StopAsyncIteration:
                 break
             except TimeoutError as e:

@@ -96,7 +96,8 @@ def _result(response: Any, include_body: bool) -> dict[str, Any]:
            "truncated": meta.get(META_TRUNCATED), "latency_s": meta.get("download_latency"),
            "retries": meta.get("retry_times", 0),
            "screenshot": meta.get("bazaarwatch_screenshot_path"),
-           "screenshot_bytes": len(meta.get("bazaarwatch_screenshot_png") or b"")}
+           "screenshot_bytes": len(meta.get("bazaarwatch_screenshot_png") or b""),
+           "cookies": sorted(c["name"] for c in meta.get("bazaarwatch_render_cookies") or ())}
     if include_body:
         out["body"] = response.text if hasattr(response, "text") else None
     return out
@@ -161,9 +162,12 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - times.get("start", time.monotonic())
     stats = {k: v for k, v in (crawler.stats.get_stats() or {}).items()
              if isinstance(v, int | float | str)}
-    print(json.dumps({"summary": True, "elapsed_s": elapsed, "ok": sum("status" in r for r in
-                      results), "failed": sum("error" in r for r in results),
-                      "resolved": sorted(set(resolved)), "stats": stats}), flush=True)
+    fetching = times.get("last", times.get("start", 0.0)) - times.get("start", 0.0)
+    summary = {"summary": True, "elapsed_s": elapsed, "fetching_s": fetching,
+               "ok": sum("status" in r for r in results),
+               "failed": sum("error" in r for r in results),
+               "resolved": sorted(set(resolved)), "stats": stats}
+    print(json.dumps(summary), flush=True)
     return 0 if results and all("status" in r for r in results) else 1
 
 
