@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from monitor.es.client import make_client
 from monitor.es.mappings import INDEX_NAMES
 from monitor.es.setup import index_name, setup_indices
 from monitor.models import Listing
+from tests.crawl_helpers import write_config
 
 from .fixtures.elasticsearch import kotz_listing
 from .test_es_mapping import LISTING_FIELDS, mapped_fields
@@ -143,3 +145,24 @@ def test_unreachable_cluster_is_elasticsearch_unavailable() -> None:
         with pytest.raises(ElasticsearchUnavailable) as e:
             setup_indices(client, "x-")
     assert e.value.__cause__ is not None
+
+
+def test_setup_reads_hosts_and_prefix_from_the_config(tmp_path: Path, es: Elasticsearch,
+                                                      es_url: str, es_prefix: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path / "config", [], state_dir=tmp_path / "state")
+    with (config / "monitor.yaml").open("a") as f:
+        f.write(f"elasticsearch:\n  hosts: [{es_url}]\n  index_prefix: {es_prefix}\n")
+    assert main(["es", "setup", "--config-dir", str(config)]) == 0
+    assert f"{es_prefix}listings -> {es_prefix}listings-v1" in capsys.readouterr().out
+    assert es.indices.exists_alias(name=f"{es_prefix}alerts")
+    # --url wins over the configuration's hosts
+    closed = f"http://127.0.0.1:{_closed_port()}"
+    assert main(["es", "status", "--config-dir", str(config), "--url", closed]) == 1
+    assert "Elasticsearch status failed" in capsys.readouterr().err
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
