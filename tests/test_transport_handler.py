@@ -11,14 +11,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from curl_cffi import CurlECode
+from curl_cffi.requests.exceptions import code2error
 from scrapy import Request
 from scrapy.exceptions import DownloadTimeoutError, NotConfigured
 from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from monitor.errors import ProxyRequiredError, TransportError
 from monitor.transport import META_SOURCE, META_TRUNCATED
-from monitor.transport.errors import TorUnavailableError, TransportTimeoutError
+from monitor.transport.errors import (
+    CircuitFailedError,
+    ConnectFailedError,
+    DataLossError,
+    DownloadError,
+    HostNotFoundError,
+    TorUnavailableError,
+    TransportTimeoutError,
+)
 from monitor.transport.handler import TorDownloadHandler
 from monitor.transport.options import TransportOptions
 from monitor.transport.route import Route, browser_proxy_for, route_for
@@ -261,3 +272,44 @@ def test_socks_port_down_waits_then_fails_retryably(server: _LabServer) -> None:
     assert "SOCKS port refused" in str(error)
     assert server.connections == 0  # never went direct instead
     assert stats["bazaarwatch/transport/requests/tor"] == 1
+
+
+# -- curl's errors as Scrapy's and ours (the exceptions curl_cffi raises, built from codes) ---
+
+@pytest.mark.parametrize(("code", "proxied", "socks_listening", "expected"), [
+    (CurlECode.OPERATION_TIMEDOUT, True, True, TransportTimeoutError),
+    (CurlECode.COULDNT_CONNECT, True, False, TorUnavailableError),
+    (CurlECode.COULDNT_CONNECT, True, True, CircuitFailedError),
+    (CurlECode.COULDNT_CONNECT, False, True, ConnectFailedError),
+    (CurlECode.PROXY, True, True, CircuitFailedError),
+    (CurlECode.COULDNT_RESOLVE_HOST, False, True, HostNotFoundError),
+    (CurlECode.PARTIAL_FILE, True, True, DataLossError),
+    (CurlECode.RECV_ERROR, True, True, DataLossError),
+    (CurlECode.SSL_CONNECT_ERROR, True, True, DownloadError),
+    (CurlECode.PEER_FAILED_VERIFICATION, True, True, DownloadError),
+])
+def test_curl_errors_are_translated(code: CurlECode, proxied: bool, socks_listening: bool,
+                                    expected: type[Exception]) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1] if socks_listening else _closed_port()
+    error = code2error(code, "curl says no")("curl says no", code)
+
+    async def translate() -> TransportError:
+        handler = TorDownloadHandler.from_crawler(get_crawler(
+            settings_dict={"BAZAARWATCH_TOR_SOCKS": f"127.0.0.1:{port}"}))
+        route = Route("forum", f"socks5h://127.0.0.1:{port}", "forum", "t") if proxied \
+            else Route("forum", None)
+        return await handler._translate(error, Request("http://x.onion/"), route)
+
+    try:
+        translated = asyncio.run(translate())
+    finally:
+        listener.close()
+    assert type(translated) is expected
+    assert isinstance(translated, TransportError)
+    assert "source forum: http://x.onion/" in str(translated)
+    assert any(isinstance(translated, t) for t in RETRYABLE), "RetryMiddleware would give up"
+
+
+RETRYABLE = tuple(load_object(p) for p in Settings().getlist("RETRY_EXCEPTIONS")
+                  if isinstance(p, str) and p.startswith("scrapy."))
