@@ -70,13 +70,15 @@ def hooks(indexer: Indexer, alerter: Alerting | None = None) -> list[Hook]:
 
 
 def alert_hook(alerter: Alerting) -> Hook:
+    """Rules on every listing (an unchanged one is indexed again, and must keep its
+    `rules_matched`); alerts queued for new and changed ones."""
+
     def hook(conn: sqlite3.Connection, obs: Observation) -> Observation | None:
-        if obs.status == UNCHANGED:
-            return None
         matches = alerter.rules.evaluate(obs.listing)
         listing = dataclasses.replace(obs.listing,
                                       rules_matched=tuple(m.rule_id for m in matches))
-        alerter.process(conn, listing, matches)
+        if obs.status != UNCHANGED:
+            alerter.process(conn, listing, matches)
         return Observation(obs.status, listing)
 
     return hook
