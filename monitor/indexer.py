@@ -2,9 +2,10 @@
 
 The state step stages each new, changed or unchanged listing's bulk actions into the spool
 (monitor.state.spool) inside its own SQLite transaction (`Indexer.stage`, a ListingStore hook),
-then calls `notify()`. The indexer drains the spool oldest first, in batches sent when
-`batch_size` actions wait or `flush_delay_s` after the first one, so the alert path never waits
-on Elasticsearch.
+then calls `observed()`. Each action is spooled as its two bulk lines, serialised once. The
+indexer drains the spool oldest first, in batches sent when `batch_size` actions wait or
+`flush_delay_s` after the first one, so the alert path never waits on Elasticsearch; a restart
+replays what the spool holds before anything new.
 
 - `listings`: one document per listing, `_id` = listing id, written with the listing's version
   as an external version (`external_gte`): replaying a batch is harmless and an older version

@@ -3,9 +3,10 @@ from a *changed* one (its content hash moved: title, body, records, price, sampl
 from an *unchanged* one, and to keep its version number and first/last seen times.
 
 `ListingStore.record()` runs one listing's state change and the hooks that must commit with it
-(the alert outbox, the Elasticsearch spool) in one SQLite transaction, on a thread of its own so
-the reactor never waits on SQLite. Unchanged listings only move `last_seen`, in one batched
-UPDATE per flush.
+(the alert outbox, the Elasticsearch spool) atomically, on a thread of its own so the reactor
+never waits on SQLite. Listings that arrive while that thread is busy share one transaction
+(group commit), each in a savepoint of its own. Unchanged listings only move `last_seen`, in one
+batched UPDATE per flush.
 """
 
 from __future__ import annotations
