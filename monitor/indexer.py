@@ -198,7 +198,11 @@ class Indexer:
                 return
             self._kicked.clear()
             self._full.clear()
-            result = await self.drain(until_empty=False)
+            try:
+                result = await self.drain(until_empty=False)
+            except Exception as e:  # a bug or a broken state store: keep the loop alive
+                logger.exception("draining the spool failed; retrying after a back-off")
+                result = DrainResult(unavailable=True, errors=[repr(e)])
             if result.unavailable:
                 backoff = min(max(2 * backoff, self.retry_min_s), self.retry_max_s)
                 self._kicked.set()  # the spool is not empty: come back after the back-off
