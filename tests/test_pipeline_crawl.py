@@ -99,6 +99,7 @@ def spider_class() -> type:
 
 
 async def scenario(name: str, state_dir: str, es_url: str, prefix: str) -> dict[str, Any]:
+    from scrapy import signals
     from scrapy.crawler import AsyncCrawlerRunner
 
     from monitor.alerts import Alerter
@@ -130,9 +131,11 @@ async def scenario(name: str, state_dir: str, es_url: str, prefix: str) -> dict[
         })
         crawls: list[dict[str, Any]] = []
 
-        async def crawl(**kw: Any) -> None:
+        async def crawl(on_item: Callable[..., None] | None = None) -> None:
             crawler = runner.create_crawler(spider_class())
-            await runner.crawl(crawler, base=forum.url, **kw)
+            if on_item is not None:
+                crawler.signals.connect(on_item, signal=signals.item_scraped, weak=False)
+            await runner.crawl(crawler, base=forum.url)
             stats = crawler.stats.get_stats()
             crawls.append({s: stats[f"bazaarwatch/listings/{s}"]
                            for s in ("new", "changed", "unchanged")
@@ -144,8 +147,10 @@ async def scenario(name: str, state_dir: str, es_url: str, prefix: str) -> dict[
             forum.threads[1] = (THREADS[1][0], THREADS[1][1] + " Now 300 million records.")
             await crawl()
         elif name == "outage":
-            proxy.mode = "drop"  # Elasticsearch goes away as the crawl starts
-            await crawl()
+            def cut(**_: Any) -> None:  # Elasticsearch goes away after the first listing
+                proxy.mode = "drop"
+
+            await crawl(on_item=cut)
             held = (await indexer.spool_depth()).rows
             proxy.mode = "up"
             crawls.append({"held": held})
@@ -221,7 +226,7 @@ def test_elasticsearch_down_during_the_crawl_loses_nothing(tmp_path: Path, es: E
                                                            es_url: str, es_indices: str) -> None:
     result = run_scenario("outage", tmp_path, es_url, es_indices)
     assert result["crawls"][0] == {"new": 3}
-    assert result["crawls"][1]["held"] == 6  # three listings and three history versions
+    assert result["crawls"][1]["held"] >= 4  # at least two listings and their first versions
     assert result["unavailable"] is False  # the final drain got everything through
     assert len(docs(es, f"{es_indices}listings")) == 3
     assert len(docs(es, f"{es_indices}listing-history")) == 3
