@@ -10,6 +10,7 @@ for the ``bazaarwatch crawl`` command. Either returns a `CrawlReport` whose ``re
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.util
 import json
 import logging
@@ -29,6 +30,7 @@ from monitor.errors import BazaarwatchError
 from monitor.login import LoginSpec
 from monitor.middleware.common import STOP_REASONS
 from monitor.middleware.incremental import CrawlBook
+from monitor.middleware.login import SessionBox
 from monitor.models import RawPost
 from monitor.state import db, sessions, threads
 from spiders.base import ForumSpider
@@ -165,8 +167,12 @@ async def crawl_source(config: Config, source: SourceConfig, *, out: IO[str] | N
         book = CrawlBook(source_id=source.id, known=known, backfill_pages=source.backfill_pages,
                          overlap_s=source.overlap_s)
         login = LoginSpec.from_config(source.login)
+        saved = await asyncio.to_thread(sessions.get, conn, source.id)
+        if login.kind == "form" and saved is not None and saved.cookies:
+            login = dataclasses.replace(login, cookies=tuple(saved.cookies))
+        box = SessionBox()
         settings = crawl_settings(config, source, book=book, login=login, out=out,
-                                  overrides=overrides)
+                                  overrides={"BAZAARWATCH_SESSION_BOX": box, **(overrides or {})})
         crawler = Crawler(spidercls, settings)
         reason: list[str] = []
 
@@ -184,7 +190,7 @@ async def crawl_source(config: Config, source: SourceConfig, *, out: IO[str] | N
                     source.engine, len(source.boards), len(known.threads))
         await AsyncCrawlerRunner(settings).crawl(crawler, **spider_args(source))
         report = _report(source.id, reason[0] if reason else "cancelled", crawler, book)
-        await asyncio.to_thread(_record, conn, report, book)
+        await asyncio.to_thread(_record, conn, report, book, box)
     finally:
         conn.close()
     log = logger.info if report.ok else logger.error
@@ -235,10 +241,14 @@ def _report(source_id: str, reason: str, crawler: Crawler, book: CrawlBook) -> C
         started_at=book.started_at, finished_at=datetime.now(UTC))
 
 
-def _record(conn: Any, report: CrawlReport, book: CrawlBook) -> None:
-    # Boards count as read only when the crawl ran to its end; fetched threads always count.
-    boards = book.boards_read if report.ok else {}
+def _record(conn: Any, report: CrawlReport, book: CrawlBook, box: SessionBox) -> None:
+    # Boards count as read only when the crawl ran to its end without a failed page: a thread
+    # page that failed must be found again next time, however old its last post. Fetched
+    # threads always count.
+    boards = book.boards_read if report.ok and report.errors == 0 else {}
     threads.save(conn, report.source_id, list(book.fetched.values()), boards)
+    if box.cookies is not None:
+        sessions.save_cookies(conn, report.source_id, box.cookies)
     if report.ok:
         sessions.set_status(conn, report.source_id, "ok")
     elif report.reason in STOP_REASONS:

@@ -168,3 +168,19 @@ def test_a_source_with_a_login_reads_public_boards_as_a_member(tmp_path: Path,
     assert guest_hidden, "the lab hides some content from guests"
     assert not any(hidden.search(p["body_text"]) for p in member.posts)
     assert sorted(p["url"] for p in member.posts) == sorted(p["url"] for p in guest.posts)
+
+
+def test_the_next_crawl_reuses_the_session_instead_of_logging_in(tmp_path: Path,
+                                                                 forums: LabForums) -> None:
+    config = config_for(tmp_path, forums, "mybb", FORM_LOGIN)
+    first = crawl(config, "lab", tmp_path / "a.jsonl", env=ENV)
+    assert isinstance(first, CrawlRun) and first.returncode == 0, first.stderr[-2000:]
+    assert login_posts(forums, "mybb") == 1
+    second = crawl(config, "lab", tmp_path / "b.jsonl", env=ENV)
+    assert isinstance(second, CrawlRun) and second.returncode == 0, second.stderr[-2000:]
+    assert login_posts(forums, "mybb") == 1  # the stored session still works
+    assert "with the cookies of the last session" in second.stderr
+    forums.expire_sessions()
+    third = crawl(config, "lab", tmp_path / "c.jsonl", env=ENV)
+    assert isinstance(third, CrawlRun) and third.returncode == 0, third.stderr[-2000:]
+    assert login_posts(forums, "mybb") == 2  # stale cookies: one login, then on as before

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Response, TextResponse
 
@@ -38,8 +40,21 @@ _FAILED_PHRASES = ("invalid username", "invalid password", "incorrect password",
                    "username/password combination")
 
 
+class SessionBox:
+    """Where the login middleware leaves the session's cookies at the end of a crawl, for the
+    crawl runner to keep in the state store (the next crawl starts logged in). It sits in
+    Scrapy's settings, which are deep-copied: the copy is the same box."""
+
+    def __init__(self) -> None:
+        self.cookies: list[dict[str, Any]] | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SessionBox:
+        return self
+
+
 class LoginMiddleware:
-    def __init__(self, crawler: Crawler, login: LoginSpec, max_logins: int):
+    def __init__(self, crawler: Crawler, login: LoginSpec, max_logins: int,
+                 box: SessionBox | None = None):
         self.crawler = crawler
         self.login = login
         self.max_logins = max_logins
@@ -48,17 +63,36 @@ class LoginMiddleware:
         self.failed = False
         self._lock = asyncio.Lock()
         self._cookies_sent = False
+        self.box = box
+        self._jar: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LoginMiddleware:
         login = crawler.settings.get("BAZAARWATCH_LOGIN") or LoginSpec()
-        mw = cls(crawler, login, crawler.settings.getint("BAZAARWATCH_LOGIN_MAX_PER_CRAWL", 3))
+        mw = cls(crawler, login, crawler.settings.getint("BAZAARWATCH_LOGIN_MAX_PER_CRAWL", 3),
+                 crawler.settings.get("BAZAARWATCH_SESSION_BOX"))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
         if self.login.kind != "none":
-            logger.info("%s: login by %s", source_id(spider), self.login.kind)
+            logger.info("%s: login by %s%s", source_id(spider), self.login.kind,
+                        " (with the cookies of the last session)"
+                        if self.login.kind == "form" and self.login.cookies else "")
+        assert self.crawler.engine is not None
+        for mw in self.crawler.engine.downloader.middleware.middlewares:
+            if isinstance(mw, CookiesMiddleware):
+                self._jar = mw.jars[None]
+
+    def spider_closed(self, spider: Spider) -> None:
+        if self.box is None or self.login.kind != "form" or self._jar is None:
+            return
+        # Kept without their domain: sent back as host-only cookies, they are the very ones
+        # the forum's next Set-Cookie replaces (a domain cookie would linger beside it).
+        self.box.cookies = [] if self.failed else [
+            {"name": c.name, "value": c.value, "path": c.path, "secure": bool(c.secure)}
+            for c in self._jar]
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         spider = spider or self.crawler.spider
@@ -95,7 +129,9 @@ class LoginMiddleware:
         async with self._lock:
             if request.meta.get(META_GENERATION, 0) == self.generation:
                 await self._log_in(spider)
-        retry = request.replace(dont_filter=True)
+        # Without the cookies the request carried: imported ones are what just failed, and
+        # they would overwrite the fresh session in the jar.
+        retry = request.replace(dont_filter=True, cookies={})
         retry.meta[META_RETRIED] = True
         retry.meta[META_GENERATION] = self.generation
         retry.meta.pop(META_PAGE_KIND, None)
