@@ -33,6 +33,9 @@ from stem.control import Controller, EventType
 from monitor.errors import TorError
 
 log = logging.getLogger(__name__)
+# stem sets its logger to its own TRACE level, so every GETINFO and each closed socket reached
+# our handlers at any verbosity (dozens of lines per closed controller); its warnings stay.
+logging.getLogger("stem").setLevel(logging.WARNING)
 
 TERM_GRACE_S = 5.0
 CONTROL_CONNECT_TIMEOUT_S = 30.0
@@ -202,6 +205,11 @@ def connect_control(host: str, port: int, *, password: str | None = None,
         controller.close()
         method = "password" if password is not None else "cookie"
         raise TorError(f"{where} refused {method} authentication: {e}") from e
+    if not controller.is_authenticated():
+        # stem's per-method helpers skip what Controller.authenticate() does afterwards: without
+        # it, stem believes it is unauthenticated and never sends SETEVENTS (measured: no WARN
+        # events reached listeners). Same call stem.connection.authenticate() makes.
+        controller._post_authentication()
     return controller
 
 

@@ -134,6 +134,13 @@ def test_external_attaches_with_cookie(tornet: TorNetwork) -> None:
     with TorController.from_config(config) as tor:
         assert tor.health().bootstrap.done
         assert tor.pid is None
+        # tor re-validates its options on SETCONF and warns about TestingTorNetwork: the
+        # warning reaches health() through stem's WARN events
+        tor.controller.set_conf("SafeLogging", "0")
+        deadline = time.monotonic() + 30
+        while "TestingTorNetwork" not in (tor.health().last_warning or ""):
+            assert time.monotonic() < deadline, tor.health()
+            time.sleep(0.2)
     assert tornet.status().running  # detaching does not stop an external tor
 
 

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "monitor.cli.lab",
     "monitor.cli.normalize",
     "monitor.cli.run",
+    "monitor.cli.demo",
 )
 
 
