@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import AsyncCrawlerRunner, Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import Settings
 
 from monitor.config import Config, SourceConfig
@@ -108,6 +109,7 @@ def crawl_settings(config: Config, source: SourceConfig, *, book: CrawlBook | No
         "DOWNLOAD_DELAY": source.download_delay_s,
         "DOWNLOAD_MAXSIZE": source.max_page_bytes,
         "DOWNLOAD_TIMEOUT": source.timeout_s,
+        "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "monitor.crawl.ProgressLine": 500},
         "ITEM_PIPELINES": {**settings.getdict("ITEM_PIPELINES"),
                            "monitor.crawl.JsonLinesPipeline": 900},
         "LOG_LEVEL": logging.getLevelName(logging.getLogger().getEffectiveLevel()),
@@ -121,6 +123,45 @@ def crawl_settings(config: Config, source: SourceConfig, *, book: CrawlBook | No
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     return settings
+
+
+class ProgressLine:
+    """Every ``BAZAARWATCH_PROGRESS_S`` seconds, one line on standard error: pages, threads
+    new/changed/unchanged, posts, errors so far (the crawl command turns it on)."""
+
+    def __init__(self, crawler: Crawler, every_s: float):
+        self.crawler = crawler
+        self.every_s = every_s
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ProgressLine:
+        every = crawler.settings.getfloat("BAZAARWATCH_PROGRESS_S", 0.0)
+        if every <= 0:
+            raise NotConfigured("BAZAARWATCH_PROGRESS_S is 0")
+        ext = cls(crawler, every)
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider: Spider) -> None:
+        self._task = asyncio.get_event_loop().create_task(self._run(spider))
+
+    def closed(self, spider: Spider) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self, spider: Spider) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            get = self.crawler.stats.get_value  # type: ignore[union-attr]
+            print(f"{getattr(spider, 'source_id', spider.name)}: crawling: pages "
+                  f"{get('response_received_count', 0)}, threads new "
+                  f"{get('bazaarwatch/threads/new', 0)} changed "
+                  f"{get('bazaarwatch/threads/changed', 0)} unchanged "
+                  f"{get('bazaarwatch/threads/unchanged', 0)}, posts "
+                  f"{get('item_scraped_count', 0)}, errors {get('log_count/ERROR', 0)}",
+                  file=sys.stderr, flush=True)
 
 
 class SharedStream:

@@ -48,6 +48,7 @@ BAZAARWATCH_CRAWL_BOOK = None  # monitor.middleware.incremental.CrawlBook, set p
 BAZAARWATCH_LOGIN = None  # monitor.login.LoginSpec, set per crawl
 BAZAARWATCH_LOGIN_MAX_PER_CRAWL = 3  # logins in one crawl before the session is called broken
 BAZAARWATCH_MAX_PAGES = 0  # pages per crawl (0: no budget); set per crawl from max_pages
+BAZAARWATCH_PROGRESS_S = 0.0  # a progress line on stderr this often (the crawl command: 5 s)
 BAZAARWATCH_RENDER = "false"  # the source's render: false | challenge | always
 BAZAARWATCH_SESSION_BOX = None  # monitor.middleware.login.SessionBox, set per crawl
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # per source, from its YAML `concurrency`

@@ -102,6 +102,8 @@ def test_session_expired_mid_crawl_logs_in_again_once(tmp_path: Path,
     assert sorted(p["url"] for p in result.posts) == all_thread_urls(forums, "mybb", boards)
     assert login_posts(forums, "mybb") == 2
     assert "logged in (login 2 of this crawl)" in stderr
+    assert re.search(r"lab: crawling: pages \d+, threads new \d+ changed 0 unchanged 0, posts"
+                     r" \d+, errors 0", stderr), "a progress line every 5 s"
 
 
 @pytest.mark.parametrize("forum", ["mybb", "xenforo"])

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         return _repeat(args, source.interval_s, source.jitter_s)
     out = write_out_path(args.out)
     try:
-        report = run_once(config, source, out=out)
+        report = run_once(config, source, out=out, overrides={"BAZAARWATCH_PROGRESS_S": 5.0})
     finally:
         if out is not None and out is not sys.stdout:
             out.close()
