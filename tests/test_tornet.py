@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from stem.control import Controller
 
+from monitor.errors import TorError, TransportError
 from monitor.lab.tornet import TorNetwork
 from monitor.lab.tornet_page import serve_page
 from monitor.lab.tornet_socks import http_get_via_socks
@@ -51,6 +52,12 @@ def test_same_service_publishes_several_onions(tornet: TorNetwork, page_server) 
     finally:
         other.shutdown()
         other.server_close()
+
+
+def test_unknown_onion_fails_with_tors_reason(tornet: TorNetwork) -> None:
+    unknown = "a" * 56 + ".onion"  # right length, wrong checksum
+    with pytest.raises(TransportError, match=r"SOCKS CONNECT to a+\.onion:80 failed: \w+"):
+        http_get_via_socks(tornet.socks_port, unknown, timeout=60)
 
 
 def test_status_reports_every_tor(tornet: TorNetwork) -> None:
@@ -121,3 +128,20 @@ def test_cli_up_status_down(tmp_path: Path, page_server) -> None:
     after = _cli("status", "--state-dir", str(state))
     assert after.returncode == 1
     assert "no lab Tor network" in after.stderr
+
+
+@pytest.mark.parametrize("missing", ["tor_binary", "gencert_binary"])
+def test_missing_tor_tools_say_what_to_install(tmp_path: Path, missing: str) -> None:
+    net = TorNetwork(tmp_path / "tor", **{missing: str(tmp_path / "no-such-binary")})
+
+    with pytest.raises(TorError, match=r"no-such-binary not found: apt-get install tor"):
+        net.start()
+
+
+@pytest.mark.parametrize("spec", ["web", "web=", "=8080", "web=80x", "web=70000"])
+def test_cli_rejects_bad_onion_spec_before_starting(tmp_path: Path, spec: str) -> None:
+    up = _cli("up", "--state-dir", str(tmp_path / "tor"), "--onion", spec)
+
+    assert up.returncode == 1
+    assert "expected NAME=PORT" in up.stderr
+    assert not (tmp_path / "tor").exists()
