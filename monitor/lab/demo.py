@@ -44,6 +44,8 @@ rules:
     severity: critical
     channel: "#cti-indonesia"
 """
+LAB_SOURCES = (("raidlab", "mybb", "RaidLab (MyBB)", ("databases", "leaks")),
+               ("xsslab", "xenforo", "XSS Lab (XenForo)", ("databases",)))
 TOR_STEP = "private Tor network (4 authorities, onion service, client)"
 ONION_STEP = "lab forums as an onion service"
 KOTZ_TITLE = "[SELLING] BPJS Kesehatan 279M Indonesian citizens — NIK, phone, address"
@@ -91,8 +93,8 @@ def run_demo(state_dir: Path, *, keep: bool = False, interval_s: int = 30,
     state_dir.mkdir(parents=True)
     run = DemoRun(state_dir=state_dir, out=out, interval_s=interval_s)
     try:
-        run.step("Elasticsearch (deploy/dev/elasticsearch)", lambda: _start_es(run))
-        _forget_earlier_demo(run.es_url)
+        run.step("Elasticsearch (deploy/dev/elasticsearch)", lambda: start_es(run))
+        forget_earlier_demo(run.es_url)
         run.say(f"  {run.es_url}")
         run.tor = run.step(TOR_STEP, lambda: TorNetwork(state_dir / "tor").start())
         run.forums = LabForums(host="127.0.0.1", port=0).start()
@@ -101,25 +103,25 @@ def run_demo(state_dir: Path, *, keep: bool = False, interval_s: int = 30,
         run.say(f"  http://{run.onion}/mybb/  (MyBB)   http://{run.onion}/xf/  (XenForo)")
         run.receiver = SlackReceiver().start()
         run.say(f"» Slack receiver on {run.receiver.url}")
-        config_dir = _write_config(run, interval_s)
+        config_dir = write_config(run, interval_s)
         run.say(f"» bazaarwatch run --config-dir {config_dir}")
-        run.daemon = _start_daemon(run, config_dir)
+        run.daemon = start_daemon(run, config_dir)
         ok = _watch(run, timeout_s)
         _summary(run, keep)
         if keep:
             run.say("\n--keep: everything stays up; press Ctrl-C to stop it all.")
             try:
                 while run.daemon.poll() is None:
-                    _follow(run, quiet=False)
+                    follow(run, quiet=False)
                     time.sleep(1)
             except KeyboardInterrupt:
                 pass
         return 0 if ok else 1
     finally:
-        _stop(run)
+        stop_all(run)
 
 
-def _start_es(run: DemoRun) -> None:
+def start_es(run: DemoRun) -> None:
     if not ES_SCRIPT.exists():
         raise BazaarwatchError(f"{ES_SCRIPT} is missing: the demo runs from a source checkout")
     was = subprocess.run([str(ES_SCRIPT), "status"], capture_output=True, text=True,
@@ -133,7 +135,7 @@ def _start_es(run: DemoRun) -> None:
                                 check=True).stdout.strip()
 
 
-def _forget_earlier_demo(es_url: str) -> None:
+def forget_earlier_demo(es_url: str) -> None:
     """The demo's indices (prefix demo-) from an earlier run would hold the same listing ids."""
     from monitor.es.client import make_client
 
@@ -146,7 +148,8 @@ def _forget_earlier_demo(es_url: str) -> None:
         es.close()
 
 
-def _write_config(run: DemoRun, interval_s: int) -> Path:
+def write_config(run: DemoRun, interval_s: int, copies: int = 1) -> Path:
+    """The demo's config folder; `copies` > 1 repeats the lab sources (for soak runs)."""
     assert run.tor is not None and run.forums is not None and run.receiver is not None
     config_dir = run.state_dir / "config"
     config_dir.mkdir(exist_ok=True)
@@ -167,14 +170,15 @@ def _write_config(run: DemoRun, interval_s: int) -> Path:
         "rates:\n  BTC: 90000\n  XMR: 150\n  USDT: 1\n")
     root = f"http://{run.onion}"
     sources = []
-    lab_sources = (("raidlab", "mybb", "RaidLab (MyBB)", ("databases", "leaks")),
-                   ("xsslab", "xenforo", "XSS Lab (XenForo)", ("databases",)))
-    for sid, forum, name, boards in lab_sources:
-        sources.append({
-            "id": sid, "name": name, "engine": forum,
-            "base_url": run.forums.base_url(forum, root),
-            "boards": [{"name": b, "url": run.forums.board_url(forum, b, root)} for b in boards],
-        })
+    for i in range(copies):
+        for sid, forum, name, boards in LAB_SOURCES:
+            suffix = f"{i + 1}" if copies > 1 else ""
+            sources.append({
+                "id": sid + suffix, "name": name + suffix, "engine": forum,
+                "base_url": run.forums.base_url(forum, root),
+                "boards": [{"name": b, "url": run.forums.board_url(forum, b, root)}
+                           for b in boards],
+            })
     (config_dir / "sources.yaml").write_text(
         "# Written by `bazaarwatch demo`: the lab forums, reached as an onion service.\n"
         + json.dumps({"sources": sources}, indent=2) + "\n")
@@ -182,7 +186,7 @@ def _write_config(run: DemoRun, interval_s: int) -> Path:
     return config_dir
 
 
-def _start_daemon(run: DemoRun, config_dir: Path) -> subprocess.Popen[str]:
+def start_daemon(run: DemoRun, config_dir: Path) -> subprocess.Popen[str]:
     log_path = run.state_dir / "daemon.log"
     log = log_path.open("w")
     env = {k: v for k, v in os.environ.items() if k != "BAZAARWATCH_ES_URL"}
@@ -191,7 +195,7 @@ def _start_daemon(run: DemoRun, config_dir: Path) -> subprocess.Popen[str]:
                             stderr=subprocess.STDOUT, text=True, env=env)
 
 
-def _follow(run: DemoRun, *, quiet: bool = False) -> list[dict[str, Any]]:
+def follow(run: DemoRun, *, quiet: bool = False) -> list[dict[str, Any]]:
     """New JSON events from the daemon's log; the interesting ones are printed."""
     path = run.state_dir / "daemon.log"
     with path.open() as f:
@@ -228,7 +232,7 @@ def _watch(run: DemoRun, timeout_s: float) -> bool:
 
     def wait(what: str, predicate: Callable[[], bool]) -> bool:
         while time.monotonic() < deadline:
-            _follow(run)
+            follow(run)
             if predicate():
                 return True
             if run.daemon.poll() is not None:
@@ -304,7 +308,7 @@ def _summary(run: DemoRun, keep: bool) -> None:
     run.say(f"  config          {run.state_dir / 'config'}")
 
 
-def _stop(run: DemoRun) -> None:
+def stop_all(run: DemoRun) -> None:
     if run.daemon is not None and run.daemon.poll() is None:
         run.daemon.terminate()
         try:
