@@ -98,4 +98,9 @@ def context_options(proxy_server: str | None) -> dict[str, Any]:
         # "<-loopback>": loopback goes through the proxy too (tor refuses it), so a hostile
         # page cannot reach services on this host (Elasticsearch, metrics) through the browser.
         options["proxy"] = {"server": proxy_server, "bypass": "<-loopback>"}
+    else:
+        # A direct source (the lab, tests: on loopback) reaches loopback directly; all else
+        # still goes to the closed port. Without a context proxy the launch-level one applies
+        # to the page too and every load fails (ERR_PROXY_CONNECTION_FAILED).
+        options["proxy"] = {"server": BLACKHOLE_PROXY, "bypass": "<loopback>"}
     return options
