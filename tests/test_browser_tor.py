@@ -148,3 +148,20 @@ def test_render_without_a_socksport_of_its_own_is_refused(
     assert streams.events == []
     assert summary["stats"]["bazaarwatch/browser/refused/proxy_required"] == 1
     assert not any(k.startswith("playwright/") for k in summary["stats"])  # no driver either
+
+
+def test_browser_resolves_nothing_locally(tornet: TorNetwork, browser_port: int, dns_trap: tuple,
+                                          sink: SocksSink, tor_streams: Any) -> None:
+    name, port, hosts, trap = dns_trap
+    with tor_streams(tornet) as streams:
+        results, _ = run_probe(
+            "--socks", f"127.0.0.1:{tornet.socks_port}", "--body",
+            "--browser-socks", f"forum-r={browser_port}",
+            "--browser-fallback-proxy", f"socks5://127.0.0.1:{sink.port}",
+            "--render-url", f"forum-r=http://{name}:{port}/p/browser-dns", hosts_file=hosts)
+
+    assert [r.get("status") for r in results] == [200], results
+    assert "<title>Page browser-dns</title>" in results[0]["body"]
+    assert trap.connections == 0 and sink.connections == []
+    # tor got the name (and mapped it to the onion itself), not an address
+    assert {s.target for s in streams.events if s.status == "NEW"} == {f"{name}:{port}"}

@@ -54,32 +54,24 @@ def test_sources_get_their_own_circuits_and_keep_them(tornet: TorNetwork, lab_on
     assert len(streams.stream_ids("forum-a")) >= 2 and len(streams.stream_ids("forum-b")) >= 2
 
 
-@pytest.fixture
-def mapped_name(tornet: TorNetwork, lab_onion: str) -> Iterator[str]:
-    """A clearnet-style host name that only tor can resolve (MAPADDRESS to the lab onion)."""
-    name = "forum.bazaarwatch-lab.test"
-    with tornet.controller() as controller:
-        controller.map_address({name: lab_onion})
-    yield name
-    with tornet.controller() as controller:
-        controller.map_address({name: name})  # MAPADDRESS x=x removes the mapping
-
-
-def test_host_names_are_resolved_by_tor_only(tornet: TorNetwork, mapped_name: str,
-                                             lab_onion: str, tor_streams: Any) -> None:
+def test_host_names_are_resolved_by_tor_only(tornet: TorNetwork, dns_trap: tuple,
+                                             tor_streams: Any) -> None:
+    name, port, hosts, trap = dns_trap
     with pytest.raises(socket.gaierror):
-        socket.getaddrinfo(mapped_name, 80)  # the system resolver cannot: a leak would fail
+        socket.getaddrinfo(name, port)  # outside the namespace the name does not exist at all
 
     with tor_streams(tornet) as streams:
         results, summary = run_probe("--socks", _socks(tornet), "--audit-dns", "--body",
-                                     "--url", f"forum-a=http://{mapped_name}/p/dns",
-                                     "--url", f"forum-a=http://{lab_onion}/p/dns-onion")
+                                     "--url", f"forum-a=http://{name}:{port}/p/dns",
+                                     hosts_file=hosts)
 
-    assert [r.get("status") for r in results] == [200, 200], results
-    assert all("<title>Page dns" in r["body"] for r in results)
-    assert summary["resolved"] == []  # no getaddrinfo/gethostbyname in the crawling process
+    assert [r.get("status") for r in results] == [200], results
+    assert "<title>Page dns</title>" in results[0]["body"]
+    assert trap.connections == 0  # nothing went direct
+    assert summary["resolved"] == []  # no getaddrinfo/gethostbyname from Python either
     assert {s.socks_username for s in streams.events} == {"forum-a"}
-    assert len(streams.events) >= 2
+    # tor got the name (and mapped it to the onion itself), not an address
+    assert {s.target for s in streams.events if s.status == "NEW"} == {f"{name}:{port}"}
 
 
 @pytest.fixture
