@@ -136,6 +136,16 @@ def test_import_creates_then_overwrites(kibana: FakeKibana,
     assert len(kibana.spaces["default"]) == count
 
 
+def test_index_prefix_moves_the_data_views(kibana: FakeKibana) -> None:
+    assert main(["kibana", "import", "--url", kibana.url, "--index-prefix", "prod-"]) == 0
+    stored = kibana.spaces["default"]
+    titles = sorted(o["attributes"]["title"] for (t, _), o in stored.items()
+                    if t == "index-pattern")
+    assert titles == ["prod-alerts", "prod-listings"]
+    assert stored[("dashboard", "bazaarwatch-overview")]["attributes"]["title"] == \
+        "Bazaarwatch overview"
+
+
 def test_space_and_api_key(capsys: pytest.CaptureFixture[str]) -> None:
     kibana = FakeKibana(api_key="k3y")
     try:

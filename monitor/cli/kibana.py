@@ -92,7 +92,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--space", metavar="ID", help="Kibana space (default: the default space)")
     i.add_argument("--file", type=Path, default=DEFAULT_FILE, metavar="PATH",
                    help="saved objects NDJSON (default: deploy/kibana/bazaarwatch.ndjson)")
+    i.add_argument("--index-prefix", default="", metavar="PREFIX",
+                   help="the elasticsearch.index_prefix of monitor.yaml, if any: the data views "
+                        "then point at PREFIXlistings and PREFIXalerts")
     i.set_defaults(func=run_import)
+
+
+def with_index_prefix(ndjson: bytes, prefix: str) -> bytes:
+    """The saved objects with every data view's index pattern under `prefix`."""
+    if not prefix:
+        return ndjson
+    out = []
+    for line in ndjson.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if obj.get("type") == "index-pattern":
+            obj["attributes"]["title"] = prefix + obj["attributes"]["title"]
+        out.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+    return ("\n".join(out) + "\n").encode("utf-8")
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -101,7 +119,8 @@ def run_import(args: argparse.Namespace) -> int:
         ndjson = args.file.read_bytes()
     except OSError as e:
         raise KibanaError(f"cannot read {args.file}: {e.strerror or e}") from e
-    result = import_saved_objects(args.url, ndjson, api_key=api_key, space=args.space)
+    result = import_saved_objects(args.url, with_index_prefix(ndjson, args.index_prefix),
+                                  api_key=api_key, space=args.space)
     for name in result.created:
         print(f"created     {name}")
     for name in result.overwritten:
