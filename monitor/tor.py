@@ -485,6 +485,8 @@ class TorController:
         entry = f"{self.socks_host}:{port} {flags}".strip()
         with self._lock:
             try:
+                # other controllers may have added ports since stem cached the value
+                self.controller.clear_cache()
                 current = self.controller.get_conf("SocksPort", multiple=True)
                 self.controller.set_conf("SocksPort", [*current, entry])
             except stem.ControllerError as e:

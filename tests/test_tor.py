@@ -197,6 +197,23 @@ def test_add_socks_port_at_run_time(managed: TorController, onion: str) -> None:
 
 
 @pytest.mark.tor
+def test_socks_ports_added_by_two_controllers_all_stay(managed: TorController,
+                                                        onion: str) -> None:
+    a = TorController(mode="external", control_port=managed.control_port,
+                      control_password=PASSWORD)
+    b = TorController(mode="external", control_port=managed.control_port,
+                      control_password=PASSWORD)
+    with a, b:
+        b.controller.get_conf("SocksPort", multiple=True)  # b caches the value before a adds
+        port_a = a.add_socks_port()
+        port_b = b.add_socks_port()
+
+        listening = managed.controller.get_info("net/listeners/socks")
+    assert f'"127.0.0.1:{port_a}"' in listening and f'"127.0.0.1:{port_b}"' in listening
+    assert http_get_via_socks(port_a, onion).endswith(PAGE)
+
+
+@pytest.mark.tor
 def test_killed_managed_tor_is_relaunched(managed: TorController, onion: str) -> None:
     old_pid = managed.pid
     extra_port = managed.add_socks_port()
