@@ -169,7 +169,9 @@ class Indexer:
 
     async def close(self, timeout_s: float = 30.0) -> DrainResult:
         """Stop the loop, then try once more to empty the spool (what stays is kept for the
-        next start)."""
+        next start). A second call does nothing."""
+        if self._closing:
+            return DrainResult()
         self._closing = True
         self._stop.set()
         self._kicked.set()
@@ -226,7 +228,7 @@ class Indexer:
                                   max_bytes=self.batch_bytes)
             if not rows:
                 return result
-            if not until_empty and result.sent and len(rows) < self.batch_size:
+            if not until_empty and result.sent and self._partial(rows):
                 self.notify(len(rows))  # a partial batch waits for the delay or more rows
                 return result
             batch = await self._send(rows)
@@ -237,6 +239,11 @@ class Indexer:
                 result.unavailable = True
                 result.errors.append(batch.error)
                 return result
+
+    def _partial(self, rows: list[spool.SpoolRow]) -> bool:
+        """Fewer rows than a batch, and not because the byte limit cut them."""
+        size = sum(len(r.item.op) + len(r.item.source) for r in rows)
+        return len(rows) < self.batch_size and size < self.batch_bytes // 2
 
     async def spool_depth(self) -> spool.SpoolDepth:
         return await self._db(spool.depth, self.conn)
