@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 
+from monitor.config import SourceConfig
 from monitor.lab.tornet import TorNetwork
 from monitor.tor import TorController
 from monitor.transport import chromium
+from monitor.transport.socksports import BrowserPorts
 from tests.fixtures.transport import LabSite, run_probe
 
 pytestmark = [pytest.mark.tor, pytest.mark.browser]
@@ -30,12 +32,43 @@ def _chromium_installed() -> None:
 
 
 @pytest.fixture(scope="module")
-def browser_port(tornet: TorNetwork) -> int:
+def tor_control(tornet: TorNetwork) -> Iterator[TorController]:
+    """monitor.tor's controller attached to the lab client (external mode)."""
+    with TorController(mode="external", control_port=tornet.control_port,
+                       cookie_path=tornet.control_cookie_path) as tor:
+        yield tor
+
+
+@pytest.fixture(scope="module")
+def browser_ports(tor_control: TorController) -> BrowserPorts:
+    return BrowserPorts(tor_control)
+
+
+@pytest.fixture(scope="module")
+def browser_port(browser_ports: BrowserPorts) -> int:
     """A SocksPort of its own for the rendering source, added at run time through stem."""
-    tor = TorController(mode="external", control_port=tornet.control_port,
-                        cookie_path=tornet.control_cookie_path)
-    with tor:
-        return tor.add_socks_port()
+    return browser_ports.port_for("forum-r")
+
+
+def _source(source_id: str, render: str, direct: bool = False) -> SourceConfig:
+    return SourceConfig(id=source_id, name=source_id, engine="mybb",
+                        base_url="http://example.onion/", boards=(), interval_s=900,
+                        jitter_s=60, render=render, direct=direct)
+
+
+def test_each_rendering_source_gets_a_socksport_of_its_own(browser_ports: BrowserPorts,
+                                                           browser_port: int) -> None:
+    sources = [_source("forum-r", "always"), _source("forum-c", "challenge"),
+               _source("forum-p", "false"), _source("lab", "always", direct=True)]
+
+    ports = browser_ports.for_sources(sources)
+
+    assert set(ports) == {"forum-r", "forum-c"}
+    assert ports["forum-r"] == browser_port  # kept for the process
+    assert ports["forum-c"] != browser_port
+    assert browser_ports.for_sources(sources) == ports
+    for port in ports.values():
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()  # tor listens
 
 
 class SocksSink:
