@@ -394,11 +394,15 @@ class TorNetwork:
         return sum(rss_mib(n.pid) for n in self.nodes if n.pid)
 
 
+# never through an http_proxy from the environment: the DirPort is on loopback
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _running_relays(dir_port: int) -> int:
     """How many relays the consensus served at `dir_port` lists as Running (0 before any)."""
     url = f"http://127.0.0.1:{dir_port}/tor/status-vote/current/consensus"
     try:
-        with urllib.request.urlopen(url, timeout=5) as r:
+        with _DIRECT.open(url, timeout=5) as r:
             text = r.read().decode("ascii", "replace")
     except (urllib.error.URLError, OSError):
         return 0  # 404 until the first consensus exists; refused while starting
