@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ from monitor.tor import (
     parse_bootstrap,
     pid_alive,
     render_torrc,
+    terminate,
 )
 
 PAGE = b"<h1>lab onion for test_tor</h1>"
@@ -64,6 +66,19 @@ def test_bootstrap_text_names_phase(phase: Bootstrap, text: str) -> None:
 ])
 def test_render_torrc(options: dict, text: str) -> None:
     assert render_torrc(options) == text
+
+
+def test_terminate_kills_a_process_that_ignores_sigterm() -> None:
+    # tor sometimes hangs on SIGTERM; stop must not
+    stubborn = subprocess.Popen([sys.executable, "-c", (
+        "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(600)")], stdout=subprocess.PIPE, text=True)
+    assert stubborn.stdout.readline() == "ready\n"
+
+    terminate(stubborn.pid, grace=0.5, popen=stubborn)
+
+    assert stubborn.returncode == -signal.SIGKILL
+    assert not pid_alive(stubborn.pid)
 
 
 def test_missing_tor_binary_is_a_clear_error(tmp_path: Path) -> None:
