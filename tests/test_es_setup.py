@@ -166,3 +166,11 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_status_before_setup_says_what_to_run(es_url: str, es_prefix: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["es", "status", "--url", es_url, "--index-prefix", es_prefix]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out[1:]] == [f"{es_prefix}{n}" for n in INDEX_NAMES]
+    assert all(line.endswith("not set up (run: bazaarwatch es setup)") for line in out[1:])
