@@ -265,3 +265,36 @@ def test_generic_spider_needs_its_selectors() -> None:
     with pytest.raises(ValueError, match="post, post_body"):
         GenericSpider(source_id="g", base_url="http://x/", selectors={
             "thread_row": "tr", "title_link": "a"})
+
+
+HOSTILE = [
+    b"",
+    b"\xff\xfe\x00garbage \xc3\x28 invalid utf-8 \xa0\xa1",
+    b"<html><body><tr class='inline_row'><td><span id='tid_1'><a>no href</a></span>",
+    b"<div class='structItem structItem--thread'><div class='structItem-title'><a href='/t/1'>"
+    b"x</a></div><time class='structItem-latestDate u-dt' datetime='not-a-date'>?</time>",
+    b"<html>" + b"<div>" * 20000 + b"deep" + b"</div>" * 10,
+    b"<html><body>" + b"<p>" + b"A" * 2_000_000 + b"</p></body></html>",
+    b"<script>document.cookie='x=1'</script>" * 3,
+]
+
+
+@pytest.mark.parametrize("engine", ["mybb", "xenforo"])
+@pytest.mark.parametrize("body", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_pages_do_not_break_the_parsers(engine: str, body: bytes) -> None:
+    spider = MYBB if engine == "mybb" else XF
+    response = page("", "http://f.lab/x", body=body)
+    rows = spider.board_rows(response)
+    assert all(r.url.startswith("http://f.lab/") for r in rows)
+    assert all(r.last_post_at is None or r.last_post_at.tzinfo for r in rows)
+    spider.first_post(response)
+    spider.next_board_page(response)
+    assert isinstance(spider.page_kind(response), PageKind)
+
+
+def test_titles_that_try_markup_stay_text() -> None:
+    body = (b"<table><tr class='inline_row'><td><span id='tid_7'><a href='showthread.php?tid=7'>"
+            b"&lt;!channel&gt; &lt;script&gt;alert(1)&lt;/script&gt; @here DB</a></span></td></tr>"
+            b"</table>")
+    (row,) = MYBB.board_rows(page("", "http://f.lab/forumdisplay.php?fid=2", body=body))
+    assert row.title == "<!channel> <script>alert(1)</script> @here DB"
