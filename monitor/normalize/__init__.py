@@ -41,7 +41,10 @@ from monitor.normalize.seller import handle_key, seller
 from monitor.normalize.text import from_html
 from monitor.normalize.victim import Org, OrgLike, victim
 
-__all__ = ["Org", "OrgLike", "handle_key", "normalize"]
+__all__ = ["MAX_BODY_CHARS", "Org", "OrgLike", "handle_key", "normalize"]
+
+MAX_BODY_CHARS = 100_000  # a forum post's opening message is far shorter
+MAX_TITLE_CHARS = 1_000
 
 
 def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
@@ -54,7 +57,9 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
     if html is not None and not raw.body_text:
         body = html.text
     hrefs = html.hrefs if html else ()
-    title = raw.title or ""
+    title = (raw.title or "")[:MAX_TITLE_CHARS]
+    # what is read is bounded, so a hostile page costs a bounded time; the listing keeps it all
+    full_body, body = body, body[:MAX_BODY_CHARS]
     lang = detect(title, body)
     f_title, f_body = fold(title), fold(body)
     found = extract(f"{title}\n{body}", hrefs, raw.url)
@@ -79,8 +84,8 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         id=listing_id(raw.source_id, raw.url),
         source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),
         url=Url(full=raw.url, domain=(urlsplit(raw.url).hostname or None)),
-        title=title,
-        body=body,
+        title=raw.title or "",
+        body=full_body,
         timestamp=raw.posted_at,
         crawled_at=raw.crawled_at,
         forum=Forum(board=raw.board),

@@ -11,7 +11,7 @@ from monitor.models import PostType
 from monitor.normalize.fold import words_pattern
 
 _SELL = words_pattern((
-    "selling", "sell", "sells", "wts", "for sale", "on sale", "sale", "s>", "продам", "продаю",
+    "selling", "sell", "sells", "wts", "for sale", "on sale", "sale", "продам", "продаю",
     "продажа", "продается", "продаётся", "продаем", "продаём", "продам базу", "dijual", "jual",
     "menjual", "djual", "vendo", "venda", "vende", "vendemos", "vendendo", "a venda", "à venda",
     "en venta", "se vende", "vendiendo", "venta", "a vendre", "à vendre", "vends", "vente",
@@ -37,7 +37,6 @@ _BUY = words_pattern((
     "membeli", "ищу", "нужна", "нужен", "нужны", "compro", "compra", "comprando", "compramos",
     "achete", "achète", "j'achete",
     "j'achète", "achat", "أشتري", "اشتري", "شراء", "خرید", "खरीद", "खरीदना", "खरीदूंगा", "wtb:",
-    "b>",
 ))
 _BUY_ZH = re.compile(r"收购|求购|^收\s?|高价收|长期收|^求\s?")
 _REQUEST = words_pattern((
@@ -64,7 +63,8 @@ _OTHER = re.compile(words_pattern((
     "actualité", "sondage", "poll", "recruiting", "hiring", "team members", "looking for team",
 )) + r"|讨论|闲聊|求助|教程|公告|新闻")
 _NOT_DATA_SALE = re.compile(words_pattern((
-    "channel", "youtube", "instagram page", "tiktok account", "forum account", "my account",
+    "youtube channel", "telegram channel", "tg channel", "my channel", "youtube", "instagram page",
+    "tiktok account", "forum account", "my account",
     "reputation", "vouches", "domain name",
 )))
 _DATA = re.compile(words_pattern((

@@ -153,7 +153,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         if not (unit or (n.multiplier > 1.0 and n.value >= 1000) or grouped
                 or (sample is not None and _SAMPLE_STRONG.search(before + after))):
             continue
-        if n.value < 1:
+        if n.value < 1 or n.value > _MOST_RECORDS:
             continue
         out.append(CountMention(n, unit, any_total and bool(_TOTAL.search(before[-25:])),
                                 sample, in_title, bool(_SUBSET.search(after[:12])),
@@ -196,6 +196,7 @@ def _unit_before(before: str) -> bool:
 
 
 _SUBSET = re.compile(r"\s*(?:unique|uniques|уникальных|unicos|únicos|unicas|únicas|distinct|valid)")
+_MOST_RECORDS = 5e10  # more than every person and account on Earth: not a record count
 _AFTER_LINK = re.compile("\u2026\\s*[(\\[]?\\s*$")
 _LABEL_GAP = re.compile(r"\s*(?:count|total|number|jumlah|кол-во|количество|数|数量)?\s*"
                         r"[:=：\-–]?\s*(?:~|≈|около|sekitar|about)?\s*")

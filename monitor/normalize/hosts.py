@@ -113,6 +113,8 @@ def host_in(host: str, table: frozenset[str]) -> bool:
     host = host.lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
+    if host.count(".") > 8:
+        host = ".".join(host.rsplit(".", 9)[1:])  # tables hold short names: look at the end
     while True:
         if host in table:
             return True

@@ -55,6 +55,7 @@ _XMPP_WORD = re.compile(r"(?:jabber|xmpp|jid|жаббер|джаббер|жаб�
 _TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
 _SESSION = re.compile(r"(?<![0-9a-f])05[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
 _SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
+_MAX_MARKS = 500
 _DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*>"
 _SECOND_LEVEL = frozenset({"go", "co", "ac", "or", "web", "sch", "gov", "com", "net", "org",
@@ -122,7 +123,9 @@ def _emails(text: str) -> list[re.Match[str]]:
     """Email-shaped matches, looked for only around the marks an address needs ("@", "[at]")."""
     found: list[re.Match[str]] = []
     end = 0
-    for mark in _AT_MARK.finditer(text):
+    for tried, mark in enumerate(_AT_MARK.finditer(text)):
+        if tried >= _MAX_MARKS:
+            break  # hostile input ("@@@@..."): a real post has a handful
         if mark.start() < end:
             continue
         m = EMAIL.search(text, max(end, mark.start() - 64), min(len(text), mark.end() + 255))
@@ -152,6 +155,8 @@ def _from_href(href: str, forum_url: str) -> tuple[str, bool] | None:
 
 def _from_match(m: re.Match[str]) -> tuple[str, bool] | None:
     raw_host, tld = m.group("host"), m.group("tld").lower()
+    if len(raw_host) > 300:
+        return None  # no real host name is that long (253 at most)
     host = refang_host(raw_host)
     scheme_text = m.group("scheme") or ""
     path = m.group("path") or ""

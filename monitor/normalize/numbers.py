@@ -73,8 +73,11 @@ def _starts_clean(text: str, i: int) -> bool:
     if prev in ".," and i >= 2 and text[i - 2].isdigit():
         return False
     return not (prev == "-" and i >= 2 and "a" <= text[i - 2] <= "z")
+
+
 MULTIPLIER = re.compile(r"[ \u00a0\u202f\u2009]?(?:" + _mult_alternation() + ")")
-_ZH_NUMERAL = re.compile(r"[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万萬亿億]*")
+_ZH_NUMERAL = re.compile(
+    r"[一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万萬亿億]{0,15}")
 _ZH_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _ZH_SMALL = {"十": 10, "百": 100, "千": 1000}
 _ZH_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
@@ -155,12 +158,17 @@ def zh_numeral(text: str) -> int | None:
     """The value of a Chinese numeral such as "十亿", "三亿五千万" or "七十五万"."""
     total, section, digit = 0, 0, 0
     seen = False
+    last = ""  # "d" digit, "s" small unit: "五六" or "十百" is no numeral
     for ch in text:
         if ch in _ZH_DIGIT:
-            digit, seen = _ZH_DIGIT[ch], True
+            if last == "d" and ch not in "零〇":
+                return None
+            digit, seen, last = _ZH_DIGIT[ch], True, "d"
         elif ch in _ZH_SMALL:
+            if last == "s":
+                return None
             section += (digit or 1) * _ZH_SMALL[ch]
-            digit, seen = 0, True
+            digit, seen, last = 0, True, "s"
         elif ch in _ZH_BIG:
             unit = _ZH_BIG[ch]
             if unit == 10**8:
@@ -168,7 +176,7 @@ def zh_numeral(text: str) -> int | None:
                 section = 0
             else:
                 section = (section + digit) * unit
-            digit = 0
+            digit, last = 0, "b"
         else:
             return None
     return total + section + digit if seen else None

@@ -55,13 +55,17 @@ def mask(text: str) -> str:
             for m in _LONG_TOKEN.finditer(word):
                 at = text.find(m.group())
                 spans.append((at, at + len(m.group())))
+    covered = 0
     for m in _LINK_MARK.finditer(text):
+        if m.start() < covered:
+            continue  # inside the link already masked ("[.]" marks of one defanged link)
         start, end = m.start(), m.end()
         while start > 0 and text[start - 1] in _URL_CHARS:
             start -= 1
         while end < len(text) and text[end] in _URL_CHARS:
             end += 1
         spans.append((start, end))
+        covered = end
     if not spans:
         return text
     spans.sort()

@@ -3,6 +3,7 @@ image sources). Hidden-content boxes are ordinary markup here: their text and li
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ _DROP = frozenset({"script", "style", "noscript", "template", "head"})
 _LINK_ATTRS = (("a", "href"), ("img", "src"), ("iframe", "src"), ("source", "src"))
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 _LINES = re.compile(r"\n\s*\n+")
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_HREF = re.compile(
+    r"""<(?:a|img|iframe|source)\b[^>]{0,2000}?\b(?:href|src)\s*=\s*["']?([^"'\s>]+)""",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +39,26 @@ def from_html(html: str) -> PostText:
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
-        return PostText(html)
+        return _stripped(html)
     parts: list[str] = []
     hrefs: list[str] = []
-    _walk(root, parts, hrefs)
+    try:
+        _walk(root, parts, hrefs)
+    except RecursionError:
+        return _stripped(html)
+    if not "".join(parts).strip() and _TAG.sub("", html).strip():
+        return _stripped(html)  # the parser gave up (nesting too deep): read it plainly
     text = _BLANKS.sub(" ", "".join(parts))
     text = _LINES.sub("\n\n", "\n".join(line.strip() for line in text.split("\n")))
     return PostText(text.strip(), tuple(hrefs))
+
+
+def _stripped(html: str) -> PostText:
+    """Text and link targets of markup the parser could not read, by plain pattern."""
+    hrefs = tuple(m.group(1) for m in _HREF.finditer(html))
+    text = _BLANKS.sub(" ", html_lib.unescape(_TAG.sub("\n", html)))
+    text = _LINES.sub("\n\n", "\n".join(line.strip() for line in text.split("\n")))
+    return PostText(text.strip(), hrefs)
 
 
 def _walk(el: etree._Element, parts: list[str], hrefs: list[str]) -> None:
