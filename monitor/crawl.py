@@ -35,7 +35,8 @@ from monitor.middleware.login import SessionBox
 from monitor.models import RawPost
 from monitor.state import db, sessions, threads
 from spiders.base import ForumSpider
-from spiders.generic import GenericSpider
+from spiders.dates import forum_tz
+from spiders.generic import REQUIRED_SELECTORS, GenericSpider
 from spiders.mybb import MybbSpider
 from spiders.xenforo import XenforoSpider
 
@@ -75,7 +76,21 @@ class CrawlReport:
 
 
 def spider_args(source: SourceConfig) -> dict[str, Any]:
-    """The spider's arguments for a source from the config."""
+    """The spider's arguments for a source from the config.
+
+    Raises BazaarwatchError for what the config let through but the spider cannot use (an
+    unknown timezone, a generic source without its post selectors)."""
+    try:
+        forum_tz(getattr(source, "timezone", None))
+    except ValueError as e:
+        raise BazaarwatchError(f"{source.id}: timezone: {e}") from e
+    if source.engine == "generic":
+        have = {k for k, v in dataclasses.asdict(source.selectors).items() if v} if (
+            source.selectors is not None) else set()
+        missing = [k for k in REQUIRED_SELECTORS if k not in have]
+        if missing:
+            raise BazaarwatchError(f"{source.id}: a generic source needs the selectors "
+                                   f"{', '.join(missing)}")
     args: dict[str, Any] = {
         "source_id": source.id, "base_url": source.base_url, "source_name": source.name,
         "boards": [{"name": b.name, "url": b.url, "login_required": b.login_required}
@@ -202,6 +217,7 @@ async def crawl_source(config: Config, source: SourceConfig, *, out: IO[str] | N
     spidercls = ENGINES.get(source.engine)
     if spidercls is None:
         raise BazaarwatchError(f"{source.id}: no spider for engine {source.engine!r}")
+    args = spider_args(source)
     conn = await asyncio.to_thread(db.connect, config.monitor.state_dir)
     try:
         known = await asyncio.to_thread(threads.load, conn, source.id)
@@ -229,7 +245,7 @@ async def crawl_source(config: Config, source: SourceConfig, *, out: IO[str] | N
         crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
         logger.info("%s: crawl starts (%s, %d boards, %d threads known)", source.id,
                     source.engine, len(source.boards), len(known.threads))
-        await AsyncCrawlerRunner(settings).crawl(crawler, **spider_args(source))
+        await AsyncCrawlerRunner(settings).crawl(crawler, **args)
         report = _report(source.id, reason[0] if reason else "cancelled", crawler, book)
         await asyncio.to_thread(_record, conn, report, book, box)
     finally:

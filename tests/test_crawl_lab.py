@@ -130,3 +130,16 @@ def test_page_budget_caps_a_crawl(tmp_path: Path, forums: LabForums) -> None:
     assert forums.state.report(0)["total"] == 5
     assert "page budget of 5 reached" in result.stderr
 
+
+
+def test_a_generic_source_without_post_selectors_is_refused_clearly(tmp_path: Path,
+                                                                   forums: LabForums) -> None:
+    source = lab_source(forums, "lab", "market", ["databases"])
+    source["selectors"] = {"thread_row": "div.mk-listing", "title_link": ".mk-title a"}
+    config = write_config(tmp_path / "config", [source], state_dir=tmp_path / "state")
+    result = crawl(config, "lab", tmp_path / "posts.jsonl")
+    assert isinstance(result, CrawlRun)
+    assert result.returncode == 1
+    assert "lab: a generic source needs the selectors post, post_body" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert forums.requests()["total"] == 0
