@@ -17,6 +17,7 @@ BAZAARWATCH_IDLE_TIMEOUT = 45.0  # s without a byte of body
 BAZAARWATCH_IMPERSONATE = "tor"  # curl_cffi's Tor Browser fingerprint
 BAZAARWATCH_MAX_RESPONSE_BYTES = 5_000_000  # larger bodies are cut here and flagged "truncated"
 BAZAARWATCH_SCREENSHOT_DIR = None  # where screenshots are written (None: kept in meta only)
+BAZAARWATCH_SOCKS_TOKEN = None  # every source's SOCKS password (None: random per process)
 BAZAARWATCH_TOR_SOCKS = None  # "127.0.0.1:9150"; None: only direct sources can be fetched
 BAZAARWATCH_TOR_WAIT = 60.0  # s a request waits for a SOCKS port that refuses (tor restarting)
 DEFAULT_REQUEST_HEADERS: dict[str, str] = {}  # Tor Browser's own, from the impersonation
