@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from monitor.models import Records
 from monitor.normalize.fold import first_words, words_pattern
 from monitor.normalize.numbers import Number
-from monitor.normalize.scan import Scanned, mask, scan
+from monitor.normalize.scan import WORD, Scanned, mask, scan
 
 __all__ = ["CountMention", "mask", "mentions", "records"]
+
+def _is_cjk(word: str) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" for ch in word)
+
 
 _RECORD_UNITS = (
     "records", "record", "rows", "row", "lines", "line", "entries", "entry", "registros",
@@ -52,6 +56,9 @@ _PEOPLE_UNITS = (
     "مواطن", "مواطنين", "رقم", "أرقام", "ارقام", "بيانات", "यूजर्स", "उपयोगकर्ताओं", "लोगों",
     "नागरिकों", "ग्राहकों", "खाते", "डेटा", "यूज़र्स",
 )
+_UNIT_WORDS = _RECORD_UNITS + _PEOPLE_UNITS
+_UNIT_FIRST = first_words(w for w in _UNIT_WORDS if w.isascii() or not _is_cjk(w))
+_UNIT_CJK = tuple(w for w in _UNIT_WORDS if _is_cjk(w))
 _UNIT = re.compile(r"(?<![a-z\u0400-\u04ff])"
                    + words_pattern(_RECORD_UNITS + _PEOPLE_UNITS, boundary=False)
                    + r"(?![a-z\u0400-\u04ff])")
@@ -132,18 +139,21 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     for n in scanned.numbers:
         start, end = clauses.around(n.start, n.end)
         before, after = masked[start:n.start], masked[n.end:end]
-        if _AFTER_LINK.search(before):
+        if before.rstrip(" ([").endswith("\u2026"):
             # "Sample:\n<link> (100k lines)": the link's label stands lines above
             before = masked[max(0, n.start - 80):n.start]
         if _NOT_COUNT_AFTER.match(after) or _NOT_COUNT_BEFORE.search(before[-12:]):
             continue
         if n.multiplier == 1.0 and n.value != int(n.value):
             continue
-        unit_after = bool(_UNIT.match(after.lstrip(" :")) or _unit_near(after))
+        after_words = set(WORD.findall(after, 0, 40))
+        unit_after = bool(_UNIT.match(after.lstrip(" :")) or _unit_near(after, after_words))
         if not unit_after and re.search(r"\d\s\d", n.text):
             continue  # "999 888 777" is a phone number unless a unit follows it
-        unit = unit_after or _unit_before(before)
-        sample = _sample_marker(before, after, any_total) if any_sample else None
+        before_words = set(WORD.findall(before))
+        unit = unit_after or _unit_before(before, before_words)
+        sample = (_sample_marker(before, after, any_total, before_words | after_words)
+                  if any_sample else None)
         plain_year = n.multiplier == 1.0 and 1900 <= n.value <= 2100 and n.text.isdigit()
         if plain_year and not _UNIT.match(after.lstrip()) and not (
                 sample == "strong" and _SAMPLE_STRONG.search(before[-12:])):
@@ -179,8 +189,16 @@ class _Clauses:
         return cut, stop
 
 
-def _unit_near(after: str) -> bool:
+def _may_hold(words: set[str], first: frozenset[str], cjk: tuple[str, ...], text: str) -> bool:
+    """A cheap gate before a table's regex runs over a window: one of its first words is there
+    (or, in CJK text, one of its CJK spellings)."""
+    return not first.isdisjoint(words) or (not text.isascii() and any(c in text for c in cjk))
+
+
+def _unit_near(after: str, words: set[str]) -> bool:
     """A unit within two words after the number ("5M Indonesian citizens", "1jt data")."""
+    if not _may_hold(words, _UNIT_FIRST, _UNIT_CJK, after[:40]):
+        return False
     m = _UNIT.search(after, 0, 40)
     if not m:
         return False
@@ -188,9 +206,11 @@ def _unit_near(after: str) -> bool:
     return len(gap) <= 3 and not any(ch.isdigit() for ch in after[:m.start()])
 
 
-def _unit_before(before: str) -> bool:
+def _unit_before(before: str, words: set[str]) -> bool:
     """A unit label right before ("records: 15,000,000", "строк - 500к", "条数：75万")."""
     tail = before[-30:]
+    if not _may_hold(words, _UNIT_FIRST, _UNIT_CJK, tail):
+        return False
     m = _last(_UNIT, tail)
     return m is not None and bool(_LABEL_GAP.fullmatch(tail[m.end():]))
 
@@ -209,8 +229,11 @@ def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return found
 
 
-def _sample_marker(before: str, after: str, any_total: bool = True) -> str | None:
+def _sample_marker(before: str, after: str, any_total: bool = True,
+                   words: set[str] | None = None) -> str | None:
     """"strong" or "weak" when a sample word stands by the number in its clause."""
+    if words is not None and not _may_hold(words, _SAMPLE_GATE, _SAMPLE_GATE_CJK, before + after):
+        return None
     total_before = _last(_TOTAL, before) if any_total else None
     for pattern, kind in ((_SAMPLE_STRONG, "strong"), (_SAMPLE_WEAK, "weak")):
         last = _last(pattern, before)

@@ -25,7 +25,7 @@ _NUMBERISH = re.compile(
 )
 _LONG_TOKEN = re.compile(r"[0-9a-z]{26,}")
 _URL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%{}")
-_WORD = re.compile(r"[^\s\d.,;:!?()\[\]{}\"'«»“”*#|/\\<>\-–—…。，、：！？（）@$%&+=~`^_]+")
+WORD = re.compile(r"[^\s\d.,;:!?()\[\]{}\"'«»“”*#|/\\<>\-–—…。，、：！？（）@$%&+=~`^_]+")
 _PLACEHOLDER = " \u2026 "
 
 
@@ -84,5 +84,5 @@ def mask(text: str) -> str:
 def scan(folded: str, lang: str | None) -> Scanned:
     """`folded` masked, with every number in it (positions refer to the masked text)."""
     masked = mask(folded)
-    words = frozenset(_WORD.findall(masked))
+    words = frozenset(WORD.findall(masked))
     return Scanned(masked, tuple(find_numbers(masked, lang)), words)
