@@ -19,6 +19,10 @@ OUT = Path(__file__).with_name("bazaarwatch.ndjson")
 LISTINGS_VIEW = "bazaarwatch-listings"
 ALERTS_VIEW = "bazaarwatch-alerts"
 CORE_VERSION = "8.8.0"  # the saved-object format these follow; Kibana 9 migrates them on import
+# Per type, the migration version these objects are written in, as in Kibana's own sample data
+# (home plugin) and exports. Never higher than Kibana knows: it refuses "more recent" objects.
+TYPE_VERSIONS = {"index-pattern": "7.11.0", "search": "7.9.3", "lens": "8.9.0",
+                 "dashboard": "8.7.0"}
 SEARCH_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 
 
@@ -29,7 +33,7 @@ def dumps(value: Any) -> str:
 def data_view(view_id: str, title: str, name: str) -> dict[str, Any]:
     return {
         "id": view_id, "type": "index-pattern", "coreMigrationVersion": CORE_VERSION,
-        "typeMigrationVersion": "8.0.0", "managed": False, "references": [],
+        "typeMigrationVersion": TYPE_VERSIONS["index-pattern"], "managed": False, "references": [],
         "attributes": {"title": title, "name": name, "timeFieldName": "@timestamp",
                        "allowNoIndex": True, "fieldAttrs": "{}", "fieldFormatMap": "{}",
                        "runtimeFieldMap": "{}", "sourceFilters": "[]", "typeMeta": "{}"},
@@ -42,7 +46,7 @@ def saved_search(search_id: str, title: str, view_id: str, kql: str, columns: li
               "indexRefName": SEARCH_REF}
     return {
         "id": search_id, "type": "search", "coreMigrationVersion": CORE_VERSION,
-        "typeMigrationVersion": "8.0.0", "managed": False,
+        "typeMigrationVersion": TYPE_VERSIONS["search"], "managed": False,
         "references": [{"name": SEARCH_REF, "type": "index-pattern", "id": view_id}],
         "attributes": {"title": title, "description": description, "columns": columns,
                        "sort": [["@timestamp", "desc"]], "grid": {}, "hideChart": False,
@@ -87,7 +91,7 @@ def lens(lens_id: str, title: str, view_id: str, columns: dict[str, dict[str, An
     }
     return {
         "id": lens_id, "type": "lens", "coreMigrationVersion": CORE_VERSION,
-        "typeMigrationVersion": "8.0.0", "managed": False,
+        "typeMigrationVersion": TYPE_VERSIONS["lens"], "managed": False,
         "references": [{"type": "index-pattern", "id": view_id,
                         "name": f"indexpattern-datasource-layer-{layer}"}],
         "attributes": {"title": title, "description": "", "visualizationType": visualization_type,
@@ -121,7 +125,8 @@ def dashboard(dash_id: str, title: str, panels: list[tuple[str, str, int, int, i
         references.append({"name": f"{key}:panel_{key}", "type": ptype, "id": pid})
     return {
         "id": dash_id, "type": "dashboard", "coreMigrationVersion": CORE_VERSION,
-        "typeMigrationVersion": "8.0.0", "managed": False, "references": references,
+        "typeMigrationVersion": TYPE_VERSIONS["dashboard"], "managed": False,
+        "references": references,
         "attributes": {
             "title": title,
             "description": "Listings seen on watched forums, sellers, victims and alerts.",
