@@ -12,6 +12,7 @@ batched UPDATE per flush.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import sqlite3
@@ -180,7 +181,8 @@ class ListingStore:
             except BaseException as e:  # the commit itself failed: the whole group did
                 results = [e] * len(group)
             for (_, future), result in zip(group, results, strict=True):
-                loop.call_soon_threadsafe(_settle, future, result)
+                with contextlib.suppress(RuntimeError):  # the loop closed under us
+                    loop.call_soon_threadsafe(_settle, future, result)
 
     def _record_group(self, listings: Sequence[Listing]) -> list[Observation | BaseException]:
         results: list[Observation | BaseException] = []
@@ -194,7 +196,10 @@ class ListingStore:
             if isinstance(result, Observation) and result.status == UNCHANGED:
                 self._touched.append((result.listing.id, result.listing.last_seen or self.clock()))
         if len(self._touched) >= self.touch_batch:
-            self.flush_sync()
+            try:
+                self.flush_sync()
+            except StateError:  # only last_seen: the listings themselves are committed
+                logger.exception("last_seen of unchanged listings not written")
         return results
 
     def _record_one(self, listing: Listing) -> Observation | BaseException:
