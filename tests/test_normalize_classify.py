@@ -43,6 +43,10 @@ from monitor.normalize.fold import fold
     ("讨论：今年数据泄露事件汇总", "", None, "other"),
     ("Selling my YouTube channel 120k subs", "$900", 900, "other"),
     ("Looking for pentest team members", "", None, "other"),
+    ("Alguém vende base de Moçambique?", "Procuro base. Pago bem em USDT.", None, "buy"),
+    ("Does anyone sell the Optus dump?", "", None, "request"),
+    ("Vouch thread for seller 'Bjorka'", "Bought the 1.3B dump for 50k", 50_000, "other"),
+    ("<!channel> <b onmouseover=alert(1)>Selling</b> 3M", "price $500", 500, "sell"),
 ])
 def test_post_type(title: str, body: str, price: float | None, kind: str) -> None:
     assert post_type(fold(title), fold(body), price_amount=price, has_samples=False) == kind

@@ -27,6 +27,12 @@ from monitor.normalize.fold import fold
     ("Data registrasi kartu SIM: NIK, nomor HP", ("national_id", "phone")),
     ("diagnosis codes (ICD-10), IP address, GPS location, selfie",
      ("health", "photo", "ip", "location")),
+    ("name, email, address, phone", ("name", "email", "address", "phone")),  # no "email address"
+    ("Greek ministry: AFM, AMKA, name, address", ("tax_id", "national_id", "name", "address")),
+    ("رقم البطاقة الوطنية، الاسم، الهاتف، العنوان", ("national_id", "name", "phone", "address")),
+    ("Fields: email, bcrypt hash\nPassword: kpu2024", ("email", "password_hash")),
+    ("Data registrasi kartu SIM, sample.zip", ()),
+    ("codice fiscale, nome, cognome, indirizzo, IBAN", ("tax_id", "name", "address", "iban")),
 ])
 def test_fields(text: str, fields: tuple[str, ...]) -> None:
     assert set(data_fields(fold(text))) == set(fields)

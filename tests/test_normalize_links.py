@@ -44,6 +44,11 @@ def test_not_samples(text: str) -> None:
     assert extract(text, (), FORUM).samples == ()
 
 
+def test_onion_path_split_by_a_space() -> None:
+    found = extract(f"Sample: {ONION} /mn/sample.txt\nPrice: 0.5 BTC", (), FORUM)
+    assert [s.url for s in found.samples] == [f"http://{ONION}/mn/sample.txt"]
+
+
 def test_html_anchors_magnets_and_duplicates() -> None:
     text = "Mirror: https://gofile.io/d/Xy and again https://gofile.io/d/Xy/ " \
            "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=db"

@@ -32,6 +32,13 @@ from monitor.normalize.price import price
     ("Preço: R$ 15 mil", "pt", 15_000, "BRL"),
     ("السعر: 2000 دولار", "ar", 2000, "USD"),
     ("Compro bases, pago em USDT", "pt", None, "USDT"),
+    ("Price: ₹5,00,000", "en", 500_000, "INR"),
+    ("Price 1,50,000 INR", "en", 150_000, "INR"),
+    ("Price: 2 000 PLN", "en", 2000, "PLN"),
+    ("Prix : 3 500 $ CAD", "fr", 3500, "CAD"),
+    ("Japanese store. Price: ¥1,500,000", "en", 1_500_000, "JPY"),
+    ("Harga 20 juta", "id", 20_000_000, "IDR"),
+    ("с выручкой от 50 млн $. Плачу 3-5к$ за доступ", "ru", 3000, "USD"),
     ("No price here, 5M lines", "en", None, None),
 ])
 def test_amount_and_currency(body: str, lang: str, amount: float | None,

@@ -27,10 +27,25 @@ def _victim(title: str, body: str = "", domains: tuple[str, ...] = (), **kw: obj
     ("Selling gaming accounts", "", (), "en", None),
     ("Maharashtra police FIR data", "", (), "en", "IN"),
     ("Datos de clientes de telefónica española", "", (), "es", "ES"),
+    ("تسريب بيانات 300 ألف عميل بنك عماني", "", (), "ar", "OM"),
+    ("هل يملك أحد تسريب شركة الطيران القطرية؟", "", (), "ar", "QA"),
+    ("Продам свежие логи Бразилия 30к", "Банки, госуслуги, почты.", (), "ru", "BR"),
+    ("Куплю доступы Латинской Америки", "", (), "ru", None),  # a region, not the USA
+    ("出 澳门 博彩 会员 38万", "", (), "zh", "MO"),
 ])
+
+
 def test_country(title: str, body: str, domains: tuple[str, ...], lang: str,
                  country: str | None) -> None:
     assert _victim(title, body, domains, lang=lang).country == country
+
+
+@pytest.mark.parametrize(("currency", "lang", "country"), [
+    ("RUB", "ru", "RU"), ("IDR", "en", "ID"), (None, "ru", None), ("USD", "id", "ID"),
+])
+def test_country_from_currency_then_language(currency: str | None, lang: str,
+                                             country: str | None) -> None:
+    assert _victim("Selling database", "", (), lang=lang, currency=currency).country == country
 
 
 def test_orgs_from_gazetteers_and_titles() -> None:
