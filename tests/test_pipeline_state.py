@@ -88,3 +88,27 @@ def test_hooks_see_the_placed_listing_and_may_replace_it(tmp_path: Path) -> None
     assert obs.listing.rules_matched == ("r1",) and seen == [obs]
     assert (obs.listing.version, obs.listing.first_seen) == (1, T0)
     store.close()
+
+
+def test_one_failing_listing_in_a_group_leaves_the_others_committed(tmp_path: Path) -> None:
+    bad_id = "l1"
+
+    def picky(conn: sqlite3.Connection, obs: Observation) -> None:
+        conn.execute("INSERT INTO es_spool (enqueued_at, doc_id, op_json, source_json) "
+                     "VALUES ('t', ?, '{}', '{}')", (obs.listing.id,))
+        if obs.listing.id == bad_id:
+            conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+    store = ListingStore(db.connect(tmp_path), [picky])
+    listings = [dataclasses.replace(BASE, id=f"l{i}") for i in range(3)]
+
+    async def together() -> list[Observation | BaseException]:
+        return await asyncio.gather(*(store.record(x) for x in listings), return_exceptions=True)
+
+    results = asyncio.run(together())
+    assert isinstance(results[1], StateError)
+    assert [r.status for r in (results[0], results[2])] == [NEW, NEW]  # type: ignore[union-attr]
+    assert [state.get(store.conn, f"l{i}") is not None for i in range(3)] == [True, False, True]
+    spooled = [r[0] for r in store.conn.execute("SELECT doc_id FROM es_spool ORDER BY seq")]
+    assert spooled == ["l0", "l2"]  # the failed listing's hook work was rolled back too
+    store.close()
