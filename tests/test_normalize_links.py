@@ -60,6 +60,14 @@ def test_html_anchors_magnets_and_duplicates() -> None:
     assert "http://forum.example/member.php?uid=1" in found.links
 
 
+def test_a_labelled_link_on_an_unknown_host_is_a_sample() -> None:
+    text = ("Victim: https://acme.example/about\nSample: https://unknownhost.xyz/d/abc\n"
+            "Proof: https://i.imgur.com/x.png\nDownload: https://acme.example/")
+    found = extract(text, (), FORUM)
+    assert [s.url for s in found.samples] == ["https://unknownhost.xyz/d/abc"]
+    assert found.domains == ("acme.example",)
+
+
 def test_victim_domains_exclude_file_hosts_forums_and_contacts() -> None:
     text = "Victim: kpu.go.id, www.tokopedia.com. Sample https://gofile.io/d/x t.me/seller " \
            "https://imgur.com/x http://forum.example/x"

@@ -27,6 +27,12 @@ FILE_HOSTS = frozenset({
     "wormhole.app", "send.vis.ee", "raw.githubusercontent.com", "gist.github.com", "disk.360.cn",
     "tmpfiles.org", "0x0.st",
     "anonsharing.com", "fastupload.io", "megaup.net", "upload.cat", "uploadrar.com",
+    "dropmefiles.com", "dropmefiles.net", "files.vc", "sendit.sh", "anonfiles.io", "lanzn.com",
+    "lanzouw.com", "lanzoul.com", "lanzouj.com", "lanzout.com", "katfile.com", "hexload.com",
+    "upload.io", "transfer.it", "pomf.lain.la", "anonfile.io", "gofile.me", "bayfiles.io",
+    "dl.dropboxusercontent.com", "nippybox.com", "files.pw", "sendspace.org", "filebin.ca",
+    "fex.net", "wdfiles.ru", "file.kiwi", "bashupload.com", "storage.googleapis.com",
+    "s3.amazonaws.com", "blob.core.windows.net", "transfer.pcloud.com", "disk.yandex.kz",
 })
 PASTE_SITES = frozenset({
     "pastebin.com", "ghostbin.com", "ghostbin.co", "ghostbin.me", "paste.ee", "privatebin.net",

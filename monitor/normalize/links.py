@@ -54,6 +54,13 @@ _XMPP_WORD = re.compile(r"(?:jabber|xmpp|jid|жаббер|джаббер|жаб�
                         re.IGNORECASE)
 _TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
 _SESSION = re.compile(r"(?<![0-9a-f])05[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
+# "Sample: <link>", "Download - <link>", "Зеркало: <link>": a link so labelled is to data even
+# on a host the tables do not know (a victim's own site is named, not labelled so).
+_SAMPLE_LABEL = re.compile(
+    r"(?:sample|samples|download|dl|mirror|mirrors|proof|preview|скачать|зеркало|пример|семпл|"
+    r"сэмпл|sampel|contoh|unduh|amostra|baixar|muestra|descarga|descargar|echantillon|"
+    r"échantillon|telechargement|téléchargement|miroir|样本|下载|عينة|تحميل|सैंपल|डाउनलोड)"
+    r"[^\n]{0,25}$", re.IGNORECASE)
 _SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
 _MAX_MARKS = 500
 _DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
@@ -88,6 +95,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
             host, XMPP_HOSTS)
         contacts.append(Contact("xmpp" if xmpp else "email", address))
     urls: list[tuple[str, bool]] = []
+    labelled: set[str] = set()  # links a sample or download word stands before
     for m in MAGNET.finditer(text) if "magnet:" in lowered else ():
         taken.append(m.span())
         urls.append((m.group(), False))
@@ -102,6 +110,9 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
                 if split:
                     found = (_clean(found[0] + split.group(1)), True)
             urls.append(found)
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if _SAMPLE_LABEL.search(text, max(line_start, m.start() - 50), m.start()):
+                labelled.add(found[0])
     for href in hrefs:
         found_href = _from_href(href, forum_url)
         if found_href is not None:
@@ -116,7 +127,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
             contacts.append(Contact("session", m.group().lower()))
         for m in _TOX.finditer(text):
             contacts.append(Contact("tox", m.group().upper()))
-    return _sort(urls, contacts, forum_host)
+    return _sort(urls, contacts, forum_host, labelled)
 
 
 def _emails(text: str) -> list[re.Match[str]]:
@@ -197,7 +208,8 @@ def _clean(url: str) -> str:
     return url
 
 
-def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str) -> FoundLinks:
+def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str,
+          labelled: set[str] = frozenset()) -> FoundLinks:  # type: ignore[assignment]
     links: list[str] = []
     samples: list[SampleLink] = []
     domains: list[str] = []
@@ -230,7 +242,10 @@ def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str
             if is_valid_v3_onion(host):
                 samples.append(SampleLink(url, host, True, defanged))
             continue
-        if host_in(host, FILE_HOSTS) or host_in(host, PASTE_SITES) or _is_data_path(parts.path):
+        labelled_data = (url in labelled and parts.path.strip("/")
+                         and not host_in(host, NEUTRAL_HOSTS))
+        if (host_in(host, FILE_HOSTS) or host_in(host, PASTE_SITES) or _is_data_path(parts.path)
+                or labelled_data):
             samples.append(SampleLink(url, bare, False, defanged))
             continue
         if not host_in(host, NEUTRAL_HOSTS) and bare not in domains:
