@@ -61,11 +61,11 @@ def test_html_anchors_magnets_and_duplicates() -> None:
 
 
 def test_a_labelled_link_on_an_unknown_host_is_a_sample() -> None:
-    text = ("Victim: https://acme.example/about\nSample: https://unknownhost.xyz/d/abc\n"
-            "Proof: https://i.imgur.com/x.png\nDownload: https://acme.example/")
+    text = ("Victim: https://acme.com/about\nSample: https://unknownhost.xyz/d/abc\n"
+            "Proof: https://i.imgur.com/x.png\nDownload: https://acme.com/")
     found = extract(text, (), FORUM)
     assert [s.url for s in found.samples] == ["https://unknownhost.xyz/d/abc"]
-    assert found.domains == ("acme.example",)
+    assert found.domains == ("acme.com",)
 
 
 def test_victim_domains_exclude_file_hosts_forums_and_contacts() -> None:
