@@ -42,6 +42,7 @@ class Lexicon:
             else:
                 self._exact.setdefault(key, value)
                 self._longest[words[0]] = max(self._longest.get(words[0], 1), len(words))
+        self._starts = frozenset(self._longest)
         for bucket in self._stems.values():
             bucket.sort(key=lambda kv: len(kv[0]), reverse=True)
 
@@ -53,9 +54,18 @@ class Lexicon:
             if words is None:
                 words = tokens(folded)
             n = len(words)
+            # only the words that can start a phrase or carry a stem are looked at closely;
+            # finding them is set arithmetic, done in C
+            uniq = set(words)
+            wanted = uniq & self._starts
+            if stems:
+                wanted |= {w for w in uniq - wanted if w[:3] in stems}
             i = 0
             while i < n:
                 word = words[i]
+                if word not in wanted:
+                    i += 1
+                    continue
                 step = 0
                 most = longest.get(word)
                 if most is not None:
