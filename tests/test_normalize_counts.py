@@ -112,6 +112,8 @@ def test_chinese_numerals(text: str, value: int) -> None:
     ("", "一千万条用户数据，10万+ 样本免费", "zh", 10_000_000, 100_000),
     ("", "Between 50 and 60 million profiles", "en", 50_000_000, None),
     ("", "3.2 million letters, 450k unique patients", "en", 3_200_000, None),
+    ("", "total 2,6 juta nasabah.\nNIK|NAMA|SALDO|BARIS\n5260|BUDI|84641177|900000 baris\n"
+         "9099|AGUS|25215622|800000 baris", "id", 2_600_000, None),
 ])
 def test_claimed_and_sample(title: str, body: str, lang: str, claimed: int | None,
                             sample: int | None) -> None:

@@ -136,7 +136,10 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         _SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
     any_total = scanned.may_hold(_TOTAL_GATE, ("共", "总", "全部")) and bool(_TOTAL.search(masked))
     clauses = _Clauses(masked)
+    rows = _table_rows(masked)
     for n in scanned.numbers:
+        if rows and any(a <= n.start < b for a, b in rows):
+            continue  # a sample row shown in the post ("5260...|BUDI S***|03-09-1982|...")
         start, end = clauses.around(n.start, n.end)
         before, after = masked[start:n.start], masked[n.end:end]
         if before.rstrip(" ([").endswith("\u2026"):
@@ -169,6 +172,27 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
                                 sample, in_title, bool(_SUBSET.search(after[:12])),
                                 "\u2026" in masked[n.end:n.end + 60].split("\n", 1)[0]))
     return out
+
+
+def _table_rows(text: str) -> list[tuple[int, int]]:
+    """Spans of lines that are rows of a table (three or more of one separator, like a
+    neighbouring line): their numbers are data, not claims."""
+    if "\n" not in text:
+        return []
+    lines: list[tuple[int, int, tuple[int, int, int]]] = []
+    pos = 0
+    for line in text.split("\n"):
+        shape = (line.count("|"), line.count(";"), line.count("\t"))
+        lines.append((pos, pos + len(line), shape))
+        pos += len(line) + 1
+    rows = []
+    for i, (start, end, shape) in enumerate(lines):
+        if max(shape) < 3:
+            continue
+        near = [lines[j][2] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+        if shape in near:
+            rows.append((start, end))
+    return rows
 
 
 class _Clauses:
