@@ -559,7 +559,7 @@ def _load_login(ctx: _Context, node: Node, base_url: str | None) -> LoginConfig:
 
 def _load_selectors(node: Node) -> Selectors | None:
     names = [f.name for f in Selectors.__dataclass_fields__.values()]
-    k = node.mapping(names, required=["thread_row", "title_link"])
+    k = node.mapping(names, required=["thread_row", "title_link", "post", "post_body"])
     values = {}
     for name, value in k.items():
         text = value.str()
@@ -567,7 +567,7 @@ def _load_selectors(node: Node) -> Selectors | None:
             value.error(f"'{text}' is not a valid CSS or XPath selector")
             text = None
         values[name] = text
-    if values.get("thread_row") is None or values.get("title_link") is None:
+    if any(values.get(n) is None for n in ("thread_row", "title_link", "post", "post_body")):
         return None
     return Selectors(**values)
 

@@ -16,7 +16,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -60,6 +60,7 @@ class CrawlReport:
     errors: int
     started_at: datetime
     finished_at: datetime
+    board_rows: dict[str, int] = field(default_factory=dict)  # threads listed on page 1
 
     @property
     def ok(self) -> bool:
@@ -295,7 +296,9 @@ def _report(source_id: str, reason: str, crawler: Crawler, book: CrawlBook) -> C
         threads_new=book.counts["new"], threads_changed=book.counts["changed"],
         threads_unchanged=book.counts["unchanged"],
         items=int(stats.get("item_scraped_count", 0)), errors=errors,
-        started_at=book.started_at, finished_at=datetime.now(UTC))
+        started_at=book.started_at, finished_at=datetime.now(UTC),
+        board_rows={k.split("/", 2)[2]: int(v) for k, v in stats.items()
+                    if k.startswith("bazaarwatch/board_rows/")})
 
 
 def _record(conn: Any, report: CrawlReport, book: CrawlBook, box: SessionBox) -> None:

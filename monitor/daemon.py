@@ -29,7 +29,7 @@ from monitor.pipelines import FLOW_SETTING, ListingFlow, hooks
 from monitor.scheduler import Scheduler
 from monitor.sdnotify import Notifier
 from monitor.slack import SlackNotifier
-from monitor.state import db, outbox, spool
+from monitor.state import db, outbox, spool, threads
 from monitor.state.listings import ListingStore
 from monitor.tor import TorController
 
@@ -75,6 +75,7 @@ class Daemon:
         self.stop_event = asyncio.Event()
         self.tor: TorController | None = None
         self.memory: dict[str, CrawlMemory] = {}
+        self._browser_ports: dict[str, int] = {}
         self.es_unreachable_since: float | None = None
         self.es_ready = asyncio.Event()
         self.started = time.monotonic()
@@ -173,7 +174,13 @@ class Daemon:
         overrides: dict[str, Any] = {FLOW_SETTING: self.flow}
         if self.tor is not None:
             overrides["BAZAARWATCH_TOR_SOCKS"] = f"{self.tor.socks_host}:{self.tor.socks_port}"
-        memory = self.memory.setdefault(source.id, CrawlMemory())
+            if source.render != "false" and not source.direct:
+                overrides["BAZAARWATCH_BROWSER_SOCKS"] = {source.id: await self._browser_port(
+                    source.id)}
+        memory = self.memory.get(source.id)
+        if memory is None:
+            memory = self.memory[source.id] = CrawlMemory(
+                boards_with_threads=await asyncio.to_thread(self._boards_seen, source.id))
         report = await crawling.crawl_source(self.config, source, overrides=overrides)
         memory.last_report = report
         self.metrics.pages_fetched.labels(source.id).inc(report.pages)
@@ -187,11 +194,32 @@ class Daemon:
         self.metrics.source_up.labels(source.id).set(1)
         self.metrics.last_success.labels(source.id).set(time.time())
 
+    def _boards_seen(self, source_id: str) -> set[str]:
+        """Boards that listed threads in earlier runs (from the thread state)."""
+        conn = db.connect(self.config.monitor.state_dir)
+        try:
+            known = threads.load(conn, source_id)
+        finally:
+            conn.close()
+        return {t.board for t in known.threads.values() if t.board}
+
+    async def _browser_port(self, source_id: str) -> int:
+        """Chromium cannot authenticate to SOCKS, so each rendering source gets a SocksPort of
+        its own (and with it circuits of its own), added to tor at run time."""
+        port = self._browser_ports.get(source_id)
+        if port is None:
+            assert self.tor is not None
+            port = await asyncio.to_thread(self.tor.add_socks_port)
+            self._browser_ports[source_id] = port
+            log.info("source %s: browser SocksPort %d", source_id, port,
+                     extra={"source": source_id})
+        return port
+
     @staticmethod
     def _check_boards(source: SourceConfig, report: Any, memory: CrawlMemory) -> None:
         """A board that listed threads before and now parses to none: the markup changed."""
-        rows = getattr(report, "board_rows", None)
-        if not report.ok or rows is None:
+        rows = report.board_rows
+        if not report.ok:
             return
         empty = tuple(b for b, n in rows.items() if n == 0 and b in memory.boards_with_threads)
         memory.boards_with_threads |= {b for b, n in rows.items() if n > 0}

@@ -55,10 +55,12 @@ class OpsAlerts:
             if h.login_failed:
                 problems[f"login_failed:{sid}"] = (
                     f"Source {sid}: login failed; its boards behind the login are not read")
-            for board in h.empty_boards:
-                problems[f"markup:{sid}:{board}"] = (
-                    f"Source {sid}: board '{board}' parsed to zero threads but had some before "
-                    "(the forum's markup may have changed)")
+            if h.empty_boards:
+                names = ", ".join(f"'{b}'" for b in h.empty_boards)
+                plural = "s" if len(h.empty_boards) > 1 else ""
+                problems[f"markup:{sid}"] = (
+                    f"Source {sid}: board{plural} {names} parsed to zero threads but had some "
+                    "before (the forum's markup may have changed)")
         if not snap.tor_ok:
             problems["tor_down"] = f"tor is down: {snap.tor_detail or 'no circuit'}"
         if (snap.es_unreachable_since is not None
@@ -94,7 +96,7 @@ def _describe(key: str) -> str:
     kind, _, rest = key.partition(":")
     return {"source_failing": f"source {rest} crawls again",
             "login_failed": f"source {rest} logs in again",
-            "markup": f"board {rest.replace(':', ' / ')} parses again",
+            "markup": f"boards of source {rest} list threads again",
             "tor_down": "tor is up", "es_down": "Elasticsearch answers again"}.get(kind, key)
 
 

@@ -163,6 +163,8 @@ class ForumSpider(scrapy.Spider):
         page = response.meta.get(META_BOARD_PAGE)
         logger.debug("%s: board %s page %s: %d threads", self.source_id, board.name, page,
                      len(rows))
+        if page == 1:  # the daemon compares it with earlier crawls (markup changed?)
+            self.crawler.stats.set_value(f"bazaarwatch/board_rows/{board.name}", len(rows))
         if not rows:
             # An empty board is rare; a theme update that renamed the classes is not.
             logger.warning("%s: board %s page %s: no threads found on %s; has the markup "

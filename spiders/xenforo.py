@@ -25,6 +25,9 @@ from spiders.dates import parse_epoch, parse_forum_date, parse_iso
 from spiders.text import parse_count, squash
 
 _THREAD_SUFFIX_RE = re.compile(r"(threads/[^/?#]+)/(?:page-\d+|unread|latest|post-\d+)/?$")
+# "threads/<title-slug>.<id>/" -> "threads/<id>/": XenForo answers both, and the slug follows
+# the title, so an edited title must not make a new thread (a new listing id).
+_THREAD_SLUG_RE = re.compile(r"threads/(?:[^/?#]*\.)?(\d+)/")
 _ROW_XPATH = "//div[contains(concat(' ', normalize-space(@class), ' '), ' structItem--thread ')]"
 _POST_XPATH = "//article[contains(concat(' ', normalize-space(@class), ' '), ' message--post ')]"
 
@@ -44,13 +47,14 @@ class XenforoSpider(ForumSpider):
             href = link.xpath("@href").get()
             if not href:
                 continue
-            url = self.canonical_thread_url(response.urljoin(href))
+            fetch = self.thread_link(response.urljoin(href))
+            url = self.canonical_thread_url(fetch)
             user = item.xpath(".//ul[contains(@class, 'structItem-parts')]/li[1]"
                               "//*[contains(@class, 'username')]")
             pairs = item.xpath(".//div[contains(@class, 'structItem-cell--meta')]/dl")
             rows.append(ThreadRow(
                 url=url,
-                link=url,
+                link=fetch,
                 title=squash(link.xpath("string(.)").get()),
                 author=squash(user.xpath("string(.)").get()) or item.attrib.get("data-author"),
                 author_url=absolute(response, user.xpath("@href").get()),
@@ -101,12 +105,19 @@ class XenforoSpider(ForumSpider):
         flag = response.xpath("/html/@data-logged-in").get()
         return None if flag is None else flag == "true"
 
-    def canonical_thread_url(self, url: str) -> str:
+    def thread_link(self, url: str) -> str:
+        """The thread's first page as the forum links it (slug kept: no redirect to follow)."""
         parts = urlsplit(url)
         path = _THREAD_SUFFIX_RE.sub(r"\1/", parts.path)
         query = ""
         if parts.query.startswith("threads/"):  # index.php?threads/x.1/ without friendly URLs
             query = _THREAD_SUFFIX_RE.sub(r"\1/", parts.query.split("&", 1)[0])
+        return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+    def canonical_thread_url(self, url: str) -> str:
+        parts = urlsplit(self.thread_link(url))
+        path = _THREAD_SLUG_RE.sub(r"threads/\1/", parts.path)
+        query = _THREAD_SLUG_RE.sub(r"threads/\1/", parts.query)
         return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
     def _time(self, nodes: SelectorList, now: datetime) -> datetime | None:

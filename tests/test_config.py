@@ -83,6 +83,9 @@ W = "watchlists.yaml"
     (S, SOURCES.replace("engine: mybb", "engine: mybb\n    interval: soon"),
      "sources.yaml:4: sources[0].interval: 'soon' is not a duration "
      "(examples: 90, '30s', '15m', '1h30m')"),
+    (S, SOURCES.replace("engine: mybb", "engine: generic\n    selectors: {thread_row: tr, "
+                        "title_link: a}"),
+     "sources.yaml:4: sources[0].selectors.post: is required"),
     (S, SOURCES.replace("engine: mybb", "engine: mybb\n    concurrency: 0"),
      "sources.yaml:4: sources[0].concurrency: 0 is below the minimum, 1"),
     (S, SOURCES.replace("engine: mybb", "engine: mybb\n    direct: maybe"),

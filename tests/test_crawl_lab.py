@@ -131,7 +131,6 @@ def test_page_budget_caps_a_crawl(tmp_path: Path, forums: LabForums) -> None:
     assert "page budget of 5 reached" in result.stderr
 
 
-
 def test_a_generic_source_without_post_selectors_is_refused_clearly(tmp_path: Path,
                                                                    forums: LabForums) -> None:
     source = lab_source(forums, "lab", "market", ["databases"])
@@ -140,6 +139,9 @@ def test_a_generic_source_without_post_selectors_is_refused_clearly(tmp_path: Pa
     result = crawl(config, "lab", tmp_path / "posts.jsonl")
     assert isinstance(result, CrawlRun)
     assert result.returncode == 1
-    assert "lab: a generic source needs the selectors post, post_body" in result.stderr
+    # the config loader refuses it, before any request, naming file, line and field
+    assert "sources.yaml:" in result.stderr
+    assert "sources[0].selectors.post: is required" in result.stderr
+    assert "sources[0].selectors.post_body: is required" in result.stderr
     assert "Traceback" not in result.stderr
     assert forums.requests()["total"] == 0

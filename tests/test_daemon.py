@@ -98,7 +98,7 @@ class Daemon:
         (self.config_dir / "monitor.yaml").write_text(
             f"state_dir: {self.state_dir}\nmetrics: {{port: 0}}\n"
             f"elasticsearch: {{index_prefix: '{prefix}'}}\n"
-            "slack: {webhook_env: LAB_HOOK}\n"
+            "slack: {webhook_env: LAB_HOOK, ops_webhook_env: LAB_OPS_HOOK}\n"
             "defaults: {download_delay: 0s, backfill_pages: 10, overlap: 0s}\n")
         (self.config_dir / "sources.yaml").write_text(json.dumps({"sources": sources}))
         (self.config_dir / "watchlists.yaml").write_text(WATCH_BPJS)
@@ -106,7 +106,8 @@ class Daemon:
         self.log = (tmp_path / "daemon.log").open("w+")
         env = {**os.environ, "NOTIFY_SOCKET": str(self.notify.path),
                "WATCHDOG_USEC": "1500000", "BAZAARWATCH_ES_URL": es_url,
-               "LAB_HOOK": receiver.webhook_url()}
+               "LAB_HOOK": receiver.webhook_url(),
+               "LAB_OPS_HOOK": receiver.webhook_url("T0LAB/B0LAB/ops")}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "monitor", "run", "--config-dir", str(self.config_dir)],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, text=True)
@@ -206,3 +207,27 @@ def test_daemon_under_systemd_notify(daemon: Daemon, forums: LabForums,
     count = es.count(index=f"{es_prefix}listings")["count"]
     assert 0 < count <= threads
     assert daemon.logged("stopped; for the next start 0 index actions wait in the spool, 0 alerts")
+
+
+def ops_messages(receiver: SlackReceiver) -> list[str]:
+    return [m["payload"]["text"] for m in receiver.messages() if m["path"].endswith("/ops")]
+
+
+def test_markup_change_alerts_the_operator_once_then_recovers(
+        daemon: Daemon, forums: LabForums, slack_receiver: SlackReceiver) -> None:
+    wait_for("the first crawls", lambda: daemon.crawls_done("mybblab") >= 1, proc=daemon.proc)
+    forums.set_faults("mybb", broken_markup=True)  # a theme update renamed every class
+    wait_for("the ops alert", lambda: ops_messages(slack_receiver), proc=daemon.proc)
+    crawls = daemon.crawls_done("mybblab")
+    wait_for("two more crawls", lambda: daemon.crawls_done("mybblab") >= crawls + 2,
+             proc=daemon.proc)
+    [alert] = ops_messages(slack_receiver)
+    assert "mybblab" in alert and "zero threads" in alert
+    forums.set_faults("mybb", broken_markup=False)
+    wait_for("the recovery", lambda: len(ops_messages(slack_receiver)) >= 2, proc=daemon.proc)
+    crawls = daemon.crawls_done("mybblab")
+    wait_for("two more crawls", lambda: daemon.crawls_done("mybblab") >= crawls + 2,
+             proc=daemon.proc)
+    messages = ops_messages(slack_receiver)
+    assert len(messages) == 2 and messages[1].startswith("Bazaarwatch ops: Recovered: board")
+    assert daemon.stop() == 0

@@ -62,17 +62,17 @@ MYBB_ROWS = [
 ]
 
 XF_ROWS = [
-    ThreadRow(url="http://xf.lab/threads/rules-of-the-leaks-section.2/",
+    ThreadRow(url="http://xf.lab/threads/2/",
               link="http://xf.lab/threads/rules-of-the-leaks-section.2/",
               title="Rules of the Leaks section", author="Admin",
               author_url="http://xf.lab/members/admin.1/", started_at=utc(2020, 11, 1, 7, 0),
               last_post_at=utc(2020, 11, 1, 7, 0), replies=0, views=9000, sticky=True),
-    ThreadRow(url="http://xf.lab/threads/bpjs-kesehatan-279m-records.41/",  # not .../unread
+    ThreadRow(url="http://xf.lab/threads/41/",  # not .../unread
               link="http://xf.lab/threads/bpjs-kesehatan-279m-records.41/",
               title="BPJS Kesehatan 279M records (NIK, phone, address)", author="Kotz",
               author_url="http://xf.lab/members/kotz.1337/", started_at=utc(2021, 5, 12, 17, 15),
               last_post_at=utc(2021, 5, 12, 18, 31), replies=23, views=1200),
-    ThreadRow(url="http://xf.lab/threads/baza-rossiiskogo-magazina-2-9-mln.40/",
+    ThreadRow(url="http://xf.lab/threads/40/",
               link="http://xf.lab/threads/baza-rossiiskogo-magazina-2-9-mln.40/",
               title="База российского магазина 2,9 млн", author="Гость", author_url=None,
               started_at=utc(2021, 5, 10, 5, 0), last_post_at=utc(2021, 5, 11, 20, 50),
@@ -125,6 +125,17 @@ THREADS = {
 }
 
 
+@pytest.mark.parametrize(("url", "canonical"), [
+    ("http://xf.lab/threads/bpjs-kesehatan-279m-records.41/", "http://xf.lab/threads/41/"),
+    ("http://xf.lab/threads/bpjs-kesehatan-279m-records.41/page-3", "http://xf.lab/threads/41/"),
+    ("http://xf.lab/threads/edited-title.41/unread", "http://xf.lab/threads/41/"),
+    ("http://xf.lab/threads/41/", "http://xf.lab/threads/41/"),
+    ("http://xf.lab/index.php?threads/a-b.41/post-9", "http://xf.lab/index.php?threads/41/"),
+])
+def test_xenforo_canonical_url_drops_the_title_slug(url: str, canonical: str) -> None:
+    assert XF.canonical_thread_url(url) == canonical
+
+
 @pytest.mark.parametrize("engine", list(THREADS))
 def test_thread_opening_post(engine: str) -> None:
     spider, name, url, fields, text, html_bits = THREADS[engine]
@@ -138,7 +149,8 @@ def test_thread_opening_post(engine: str) -> None:
     assert "PM sent" not in post.body_html  # the reply is not part of the opening post
     raw = spider.raw_post(response, None, post)
     assert raw.body_text == text
-    assert raw.url == url and raw.page_url == url and raw.engine == engine
+    assert raw.url == spider.canonical_thread_url(url) and raw.page_url == url
+    assert raw.engine == engine
     assert raw.source_id == spider.source_id
 
 
@@ -160,12 +172,12 @@ def test_thread_post_with_board_row_takes_row_fields() -> None:
      "http://f.onion/showthread.php?tid=5"),
     ("mybb", "http://f.onion/thread-5-page-2.html", "http://f.onion/thread-5.html"),
     ("mybb", "http://f.onion/thread-5-lastpost.html", "http://f.onion/thread-5.html"),
-    ("xenforo", "http://x.onion/threads/db-sale.41/page-3", "http://x.onion/threads/db-sale.41/"),
-    ("xenforo", "http://x.onion/threads/db-sale.41/unread", "http://x.onion/threads/db-sale.41/"),
+    ("xenforo", "http://x.onion/threads/db-sale.41/page-3", "http://x.onion/threads/41/"),
+    ("xenforo", "http://x.onion/threads/db-sale.41/unread", "http://x.onion/threads/41/"),
     ("xenforo", "http://x.onion/threads/db-sale.41/post-501#post-501",
-     "http://x.onion/threads/db-sale.41/"),
+     "http://x.onion/threads/41/"),
     ("xenforo", "http://x.onion/index.php?threads/db-sale.41/page-2",
-     "http://x.onion/index.php?threads/db-sale.41/"),
+     "http://x.onion/index.php?threads/41/"),
 ])
 def test_canonical_thread_url(engine: str, url: str, canonical: str) -> None:
     spider = MYBB if engine == "mybb" else XF

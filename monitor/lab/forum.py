@@ -67,8 +67,9 @@ def thread_url(site: Site, thread: Thread, root: str) -> str:
     if site.engine == "mybb":
         return f"{base}/showthread.php?tid={thread.tid}"
     if site.engine == "xenforo":
-        s = forum_xenforo.slug(thread.title)
-        return f"{base}/threads/{s + '.' if s else ''}{thread.tid}/"
+        # Pages link "threads/<title-slug>.<id>/"; the canonical form leaves the slug out (it
+        # follows the title), as the spider does. XenForo, and the lab, answer both.
+        return f"{base}/threads/{thread.tid}/"
     return f"{base}/offer/{thread.tid}"
 
 
