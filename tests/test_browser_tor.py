@@ -143,6 +143,7 @@ def test_rendered_page_screenshot_and_no_stream_but_the_onion(
     # the page's third-party and loopback requests were aborted before leaving
     assert summary["stats"]["bazaarwatch/browser/aborted_foreign"] >= 3
     assert "/p/local-probe" not in lab_site.paths
+    assert lab_site.stun_packets == []  # WebRTC sent no UDP (no STUN binding request)
     assert summary["resolved"] == []
 
 
