@@ -96,7 +96,8 @@ class Daemon:
         api_key = es.api_key.reveal() if es.api_key else None
         self.es_client = make_async_client(es.hosts, api_key=api_key,
                                            verify_certs=es.verify_certs)
-        self.indexer = Indexer(self.es_client, db.connect(state_dir), names)
+        self.indexer = Indexer(self.es_client, db.connect(state_dir), names,
+                               on_bulk=self.metrics.es_bulk_seconds.observe)
         self.alerter: Alerter = alerter_from_config(cfg)
         self.store = ListingStore(db.connect(state_dir), hooks(self.indexer, self.alerter))
         self.slack = SlackNotifier()

@@ -26,6 +26,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -124,7 +125,8 @@ class Indexer:
                  names: IndexNames | None = None, *, batch_size: int = 500,
                  batch_bytes: int = 5_000_000, flush_delay_s: float = 0.5,
                  retry_min_s: float = 1.0, retry_max_s: float = 30.0,
-                 refresh: bool | str = False, clock: Callable[[], datetime] | None = None):
+                 refresh: bool | str = False, clock: Callable[[], datetime] | None = None,
+                 on_bulk: Callable[[float], None] | None = None):
         self.client = client
         self.conn = conn
         self.names = names or IndexNames()
@@ -135,6 +137,7 @@ class Indexer:
         self.retry_max_s = retry_max_s
         self.refresh = refresh
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.on_bulk = on_bulk  # called with each answered bulk request's seconds (metrics)
         self.stats = IndexerStats()
         self._pending = 0
         self._kicked = asyncio.Event()
@@ -254,8 +257,11 @@ class Indexer:
         for row in rows:  # sent as spooled: serialised once, when staged
             operations += [row.item.op, row.item.source]
         self.stats.batches += 1
+        started = time.monotonic()
         try:
             resp = await self.client.bulk(operations=operations, refresh=self.refresh)
+            if self.on_bulk is not None:
+                self.on_bulk(time.monotonic() - started)
         except EsTransportError as e:
             return self._unavailable(batch, f"Elasticsearch unreachable: {e}")
         except ApiError as e:

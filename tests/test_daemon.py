@@ -178,6 +178,9 @@ def test_daemon_under_systemd_notify(daemon: Daemon, forums: LabForums,
     wait_for("two more crawls", lambda: daemon.crawls_done("mybblab") >= crawls + 2,
              proc=daemon.proc)
     assert len(bpjs_messages(slack_receiver, "279M peserta")) == 1
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+    assert b"bazaarwatch_es_bulk_seconds_count " in metrics
+    assert b"bazaarwatch_es_bulk_seconds_count 0.0" not in metrics
 
     # SIGHUP with a new watchlist: the next crawl uses it
     (daemon.config_dir / "watchlists.yaml").write_text(WATCH_BOTH)
