@@ -64,6 +64,7 @@ class TorBrowserHandler(ScrapyPlaywrightDownloadHandler):
         self.options = options
         self.screenshot_dir = screenshot_dir
         # ours, whatever PLAYWRIGHT_LAUNCH_OPTIONS says: the launch options are the safety
+        self.fallback_proxy = fallback_proxy
         self.config.launch_options = chromium.launch_options(binary,
                                                              blackhole_proxy=fallback_proxy)
         self.abort_request = self._abort_foreign
@@ -101,7 +102,8 @@ class TorBrowserHandler(ScrapyPlaywrightDownloadHandler):
         host = urlsplit(request.url).hostname or ""
         self._allowed_hosts.setdefault(context, set()).add(host)
         request.meta.update(playwright=True, playwright_context=context,
-                            playwright_context_kwargs=chromium.context_options(proxy))
+                            playwright_context_kwargs=chromium.context_options(
+                                proxy, blackhole_proxy=self.fallback_proxy))
         if request.meta.get(META_SCREENSHOT):
             methods = list(request.meta.get("playwright_page_methods") or ())
             methods.append(PageMethod("screenshot", full_page=True, type="png"))

@@ -86,7 +86,8 @@ def launch_options(binary: str = CHROMIUM_BINARY, *,
     }
 
 
-def context_options(proxy_server: str | None) -> dict[str, Any]:
+def context_options(proxy_server: str | None, *,
+                    blackhole_proxy: str = BLACKHOLE_PROXY) -> dict[str, Any]:
     """`new_context()` keyword arguments for one source: its own proxy (None: a direct source),
     no service workers (their requests would escape page routing), no downloads."""
     options: dict[str, Any] = {
@@ -102,5 +103,5 @@ def context_options(proxy_server: str | None) -> dict[str, Any]:
         # A direct source (the lab, tests: on loopback) reaches loopback directly; all else
         # still goes to the closed port. Without a context proxy the launch-level one applies
         # to the page too and every load fails (ERR_PROXY_CONNECTION_FAILED).
-        options["proxy"] = {"server": BLACKHOLE_PROXY, "bypass": "<loopback>"}
+        options["proxy"] = {"server": blackhole_proxy, "bypass": "<loopback>"}
     return options
