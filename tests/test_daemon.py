@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from monitor.lab.forum import LabForums
 from monitor.lab.slack import SlackReceiver
 from monitor.state import db, outbox, spool
 from tests.crawl_helpers import ROOT, lab_source
+from tests.daemon_helpers import wait_for
 
 WATCH_BPJS = """
 rules:
@@ -40,19 +41,6 @@ WATCH_BOTH = WATCH_BPJS + """
   - id: tokopedia
     terms: [Tokopedia]
 """
-
-
-def wait_for(what: str, predicate: Callable[[], Any], timeout: float = 90.0,
-             proc: subprocess.Popen[str] | None = None) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"the daemon exited ({proc.returncode}) while waiting for {what}")
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 class NotifySocket:

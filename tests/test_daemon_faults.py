@@ -1,0 +1,122 @@
+"""Faults the daemon must ride out without losing or repeating anything: Elasticsearch cut off
+for a while, its managed tor killed, the Slack receiver answering 500 for a minute, and the
+daemon itself SIGKILLed in the middle of a crawl and started again on the same state dir.
+`bazaarwatch run` is a real process crawling the lab forums into the real Elasticsearch and
+alerting the lab Slack receiver. After each fault every lab thread of the crawled boards is in
+`listings` once with the state store's version (and each version once in `listing-history`),
+every queued alert reached the receiver once, and the spool and the outbox are empty."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+
+from monitor.lab.forum import LabForums
+from monitor.lab.slack import SlackReceiver
+from monitor.state import db, outbox
+from tests.crawl_helpers import lab_source
+from tests.daemon_helpers import (
+    alert_messages,
+    assert_alerted_once,
+    assert_indexed_once,
+    daemon_run,
+    lab_threads,
+    stored_versions,
+    wait_for,
+)
+
+BOARDS = ["databases", "leaks"]
+OUTAGE_S = 60.0  # how long the receiver keeps answering 500
+
+
+def outbox_waiting(state_dir: Path) -> int:
+    conn = db.connect(state_dir)
+    try:
+        return outbox.depth(conn)
+    finally:
+        conn.close()
+
+
+def sleep_until(moment: float) -> None:
+    """Hold a fault until `moment` (time.monotonic()): the outage lasts, nothing is timed."""
+    time.sleep(max(0.0, moment - time.monotonic()))
+
+
+def refused_posts(receiver: SlackReceiver, needle: str) -> int:
+    return sum(1 for r in receiver.requests() if r["status"] == 500 and needle in str(r["payload"]))
+
+
+def test_receiver_answering_500_for_a_minute(tmp_path: Path, forums: LabForums,
+                                             slack_receiver: SlackReceiver, es: Elasticsearch,
+                                             es_url: str, es_prefix: str) -> None:
+    slack_receiver.reset()
+    source = lab_source(forums, "mybblab", "mybb", BOARDS, interval="4s", jitter="0s")
+    with daemon_run(tmp_path, sources=[source], es_url=es_url, prefix=es_prefix,
+                    receiver=slack_receiver) as d:
+        d.start()
+        d.wait_crawls("mybblab")
+        wait_for("the seeded listings' alerts", lambda: outbox_waiting(d.state_dir) == 0
+                 and alert_messages(slack_receiver), proc=d.proc)
+
+        slack_receiver.fail_next(1_000_000, 500)  # until told otherwise
+        down = time.monotonic()
+        titles = ["[SELLING] BPJS Kesehatan 279M peserta (outage 1)",
+                  "Data nasabah Indonesia 12 juta NIK (outage 2)"]
+        for title in titles:
+            forums.add_thread("mybb", "databases", title,
+                              f"{title}: 279 juta data. Sample https://mega.nz/file/x#k. "
+                              "Price 0.15 BTC", author="Kotz")
+        # the oldest is tried (and retried) first; the other waits behind it
+        wait_for("the new alerts queued, the first refused with 500",
+                 lambda: refused_posts(slack_receiver, titles[0])
+                 and outbox_waiting(d.state_dir) == 2, proc=d.proc)
+        d.wait_crawls("mybblab", 2)  # crawling goes on while Slack is down
+        sleep_until(down + OUTAGE_S)
+        assert outbox_waiting(d.state_dir) == 2
+        assert not any(t in str(m["payload"]) for m in alert_messages(slack_receiver)
+                       for t in titles)
+
+        with slack_receiver.state.lock:  # Slack answers again
+            slack_receiver.state.failures.clear()
+        wait_for("the waiting alerts delivered", lambda: all(
+            any(t in str(m["payload"]) for m in alert_messages(slack_receiver))
+            for t in titles), proc=d.proc)
+        d.wait_crawls("mybblab", 2)
+        assert d.stop() == 0
+    assert_alerted_once(slack_receiver, d.state_dir, titles)
+    assert_indexed_once(es, es_prefix, d.state_dir, lab_threads(forums, "mybblab", "mybb", BOARDS))
+
+
+def test_sigkill_during_a_crawl_then_restart(tmp_path: Path, forums: LabForums,
+                                             slack_receiver: SlackReceiver, es: Elasticsearch,
+                                             es_url: str, es_prefix: str) -> None:
+    slack_receiver.reset()
+    # a slow first crawl (about 30 pages a quarter second apart), to be killed in the middle
+    sources = [lab_source(forums, "mybblab", "mybb", BOARDS, interval="4s", jitter="0s",
+                          download_delay="0.25s"),
+               lab_source(forums, "xflab", "xenforo", ["databases"], interval="6s",
+                          jitter="0s", download_delay="0.25s")]
+    with daemon_run(tmp_path, sources=sources, es_url=es_url, prefix=es_prefix,
+                    receiver=slack_receiver) as d:
+        d.start()
+        wait_for("listings recorded in the first crawl",
+                 lambda: len(stored_versions(d.state_dir)) >= 3, proc=d.proc)
+        assert d.crawls_done("mybblab") == 0  # still crawling
+        d.kill()
+
+        title = "[SELLING] BPJS Kesehatan 279M peserta (after the kill)"
+        forums.add_thread("mybb", "leaks", title, "279 juta data BPJS Kesehatan. Sample "
+                          "https://mega.nz/file/x#k. Price 0.15 BTC", author="Kotz")
+        d.start()  # same state dir
+        wait_for("the new post's alert", lambda: any(
+            title in str(m["payload"]) for m in alert_messages(slack_receiver)), proc=d.proc)
+        d.wait_crawls("mybblab", 2)
+        d.wait_crawls("xflab", 1)
+        wait_for("the outbox emptied", lambda: outbox_waiting(d.state_dir) == 0, proc=d.proc)
+        assert d.stop() == 0
+    assert_alerted_once(slack_receiver, d.state_dir, [title])
+    expected = {**lab_threads(forums, "mybblab", "mybb", BOARDS),
+                **lab_threads(forums, "xflab", "xenforo", ["databases"])}
+    assert_indexed_once(es, es_prefix, d.state_dir, expected)
