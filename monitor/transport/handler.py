@@ -10,10 +10,11 @@ connection is made.
 
 Why curl_cffi and not Scrapy 2.19's HttpxDownloadHandler (httpx2 + socksio), both tried on the
 lab network (tests/benchmarks/tor_transport.py): both resolve remotely and keep connections
-alive; curl_cffi was as fast or faster (median 32.6-32.8 pages/s against 25.6-34.7 for httpx,
-curl itself 38.7-39.2, on 2 shared cores), and only it looks like Tor Browser on the wire (TLS
-ClientHello, HTTP/2 settings, header order): a Python TLS stack is what anti-bot walls in front
-of forums single out. Its handler was also marked experimental and has no idle timeout.
+alive, and their throughput was about the same (medians of three runs: 32.6-33.3 pages/s for
+this handler, 25.6-34.7 for httpx, 35.9-39.2 for bare curl, on 2 shared cores). What decides
+is that only curl_cffi looks like Tor Browser on the wire (TLS ClientHello, HTTP/2 settings,
+header order): a Python TLS stack is what anti-bot walls in front of forums single out.
+Scrapy's httpx handler is also marked experimental and has no idle timeout.
 """
 
 from __future__ import annotations
