@@ -58,7 +58,8 @@ _OTHER = re.compile(words_pattern((
     "нарушение", "نقاش", "مناقشة", "चर्चा", "scam report", "scammer", "ripper", "warning",
     "how to", "how do", "tutorial", "guide", "rules", "rule update", "announcement", "news",
     "question", "who is", "review", "help", "escrow service", "kidala", "кидала", "скам",
-    "tips", "faq", "vouch", "vouches", "vouch thread", "feedback", "отзыв", "отзывы", "pertanyaan",
+    "tips", "faq", "vouch", "vouches", "vouch thread", "vouching", "vouched", "vouch for",
+    "vouch copy", "feedback", "отзыв", "отзывы", "pertanyaan",
     "berita", "pergunta", "pregunta", "noticias", "actualite",
     "actualité", "sondage", "poll", "recruiting", "hiring", "team members", "looking for team",
 )) + r"|讨论|闲聊|求助|教程|公告|新闻")
@@ -95,6 +96,10 @@ _ASKS = re.compile(words_pattern((
     "quelqu'un", "qui", "кто", "кто-нибудь", "кто нибудь", "ada yang", "ada yg", "siapa", "هل",
     "من", "कोई", "किसी",
 )) + r"|有没有|谁有|有人")
+_PRICE_LABEL = re.compile(words_pattern((
+    "price", "prices", "pricing", "asking", "cost", "selling for", "цена", "стоимость", "прайс",
+    "harga", "precio", "preço", "preco", "valor", "prix", "السعر", "سعر", "कीमत",
+)) + r"|价格|售价")
 _SELL_RE, _LEAK_RE = re.compile(_SELL), re.compile(_LEAK)
 _BUY_RE, _REQUEST_RE, _PAY_RE = re.compile(_BUY), re.compile(_REQUEST), re.compile(_PAY)
 
@@ -158,6 +163,10 @@ def _type(title: str, body: str, price_amount: float | None, has_samples: bool) 
     if sell or (paid and not leak):
         return "sell"
     if leak:
+        # "KYC dump" names the data, not a free share: with a price asked for it, it is sold
+        if paid and not _FREE_RE.search(title) and (
+                _SELL_RE.search(body) or _PRICE_LABEL.search(body)):
+            return "sell"
         return "leak"
     if _SELL_RE.search(head) or _SELL_ZH.search(head):
         return "sell"

@@ -110,8 +110,12 @@ _AFTER_FILLER = re.compile(
     r"на|of|by|-|:)?\s*$")
 # A clause ends at these; an opening bracket ends one only looking forward ("5M (sample 10k)"),
 # not looking back ("Sample (500 rows)").
-_CLAUSE_START = re.compile(r"\n|[;|•。！？!?)\]}，、،؛]|,\s|\.\s|\s[-–—+/]\s|\s&\s")
-_CLAUSE_END = re.compile(r"\n|[;|•。！？!?()\[\]{}，、،؛]|,\s|\.\s|\s[-–—+/]\s|\s&\s")
+# Written as one leading character class (so the engine skips to candidates on its own) with
+# look-behinds for the rest of each alternative: "\n", a mark, ", ", ". ", " - ", " & ".
+_CLAUSE_START = re.compile(r"[\n;|•。！？!?)\]}，、،؛,.\s](?:(?<=[\n;|•。！？!?)\]}，、،؛])"
+                           r"|(?<=[,.])\s|(?<=\s)[-–—+/]\s|(?<=\s)&\s)")
+_CLAUSE_END = re.compile(r"[\n;|•。！？!?()\[\]{}，、،؛,.\s](?:(?<=[\n;|•。！？!?()\[\]{}，、،؛])"
+                         r"|(?<=[,.])\s|(?<=\s)[-–—+/]\s|(?<=\s)&\s)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +172,9 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
             continue
         if n.value < 1 or n.value > _MOST_RECORDS:
             continue
+        part = bool(_SUBSET.search(after[:12]) or _PART_WITH.match(after))
         out.append(CountMention(n, unit, any_total and bool(_TOTAL.search(before[-25:])),
-                                sample, in_title, bool(_SUBSET.search(after[:12])),
+                                sample, in_title, part,
                                 "\u2026" in masked[n.end:n.end + 60].split("\n", 1)[0]))
     return out
 
@@ -240,6 +245,10 @@ def _unit_before(before: str, words: set[str]) -> bool:
 
 
 _SUBSET = re.compile(r"\s*(?:unique|uniques|уникальных|unicos|únicos|unicas|únicas|distinct|valid)")
+# ...and "7M with phone numbers", "2M of them have emails" (right after the number): a count
+# whose unit follows "with" is the part of the data that holds that field, not the total.
+_PART_WITH = re.compile(r"\s*(?:of them |of which |из них |dari itu )?(?:with|having|have|has|"
+                        r"that have|which have|dengan|com|con|avec|с|где)\s")
 _MOST_RECORDS = 5e10  # more than every person and account on Earth: not a record count
 _AFTER_LINK = re.compile("\u2026\\s*[(\\[]?\\s*$")
 _LABEL_GAP = re.compile(r"\s*(?:count|total|number|jumlah|кол-во|количество|数|数量)?\s*"
@@ -276,7 +285,12 @@ def records(title: str | Scanned, body: str | Scanned, lang: str | None, *,
     title_m = mentions(title, lang, in_title=True)
     body_m = mentions(body, lang, in_title=False)
     title_values = frozenset(m.number.value for m in title_m if m.sample is None)
-    claimed_m = _claimed(body_m, title_values) or _claimed(title_m)
+    claimed_m = _claimed(body_m, title_values)
+    title_best = _claimed(title_m)
+    if claimed_m is None or (claimed_m.subset and title_best is not None and not title_best.subset
+                             and title_best.number.value > claimed_m.number.value):
+        # the body names only a part ("7M with phone numbers"): the title's total is the claim
+        claimed_m = title_best
     claimed = round(claimed_m.number.value) if claimed_m else None
     sample_m = _sample(body_m, claimed) or _sample(title_m, claimed)
     if claimed_m is None:

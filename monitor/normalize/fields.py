@@ -18,6 +18,7 @@ _ALIASES: dict[str, str] = {
         身份证|身份证号|身份证号码|आधार|आधार नंबर|voter id|cedula|cédula|rut|identidade|
         numero de identidad|número de identidad|personal id|id_number|nationalid|pesel|
         carte d'identite|carte d'identité|documento de identidad|cni|idcard|amka|dni|nie|cnic|
+        αμκα|α.μ.κ.α|αδτ|α.δ.τ|αριθμος ταυτοτητας|αστυνομικη ταυτοτητα|ταυτοτητα|
         nric|bsn|personnummer|cpr|cpr number|hetu|emso|egn|jmbg|nino|national insurance|
         national insurance number|sin|nas|insee|ahv|rodne cislo|isikukood|asmens kodas|dpi|
         ine|nid|nin number|bvn|hkid|mykad|ic number|civil id|الرقم المدني|رقم الإقامة|iqama|
@@ -30,7 +31,8 @@ _ALIASES: dict[str, str] = {
         личный номер|krankenversicherungsnummer|avs|kyc|id number|id scans|ktp photo""",
     "passport": """passport|passports|passport number|paspor|паспорт|паспорта|паспортные|
         паспортные данные|passeport|pasaporte|passaporte|جواز السفر|جواز سفر|护照|पासपोर्ट""",
-    "phone": """phone|phones|phone number|phone numbers|mobile|mobile number|msisdn|tel|telephone|
+    "phone": """τηλεφωνο|κινητο|
+        phone|phones|phone number|phone numbers|mobile|mobile number|msisdn|tel|telephone|
         telefone|teléfono|telefono|téléphone|telephones|celular|móvil|movil|portable|nohp|no_hp|
         no hp|nomor hp|hp|handphone|telepon|no telp|telp|no_telp|телефон|телефоны|телефонов|тел|
         номер телефона|номера телефонов|мобильный|手机|手机号|电话|手机号码|联系电话|
@@ -38,21 +40,25 @@ _ALIASES: dict[str, str] = {
         أرقام الهواتف|جوال|موبايل|फोन|मोबाइल|फ़ोन|contact number|whatsapp|phone_number|mobile_no|
         cell|cell phone|numero|numéro|número|номер|contact no|
         cellphone|numéro de téléphone|numero de telefono|número de teléfono|tlf|moviles""",
-    "email": """email|emails|e-mail|e-mails|mail|mails|correo|correos|correo electronico|courriel|
+    "email": """e-mail διευθυνση|
+        email|emails|e-mail|e-mails|mail|mails|correo|correos|correo electronico|courriel|
         почта|почты|email адрес|мейл|мейлы|емейл|емейлы|электронная почта|邮箱|电子邮件|邮件|
         البريد الإلكتروني|البريد|ईमेल|email address|email_address|адрес электронной почты|
         endereco de email|e-posta|إيميل|ايميل|الإيميل""",
-    "address": """address|addresses|alamat|адрес|адреса|адрес регистрации|адрес доставки|endereço|
+    "address": """διευθυνση|
+        address|addresses|alamat|адрес|адреса|адрес регистрации|адрес доставки|endereço|
         endereco|endereços|dirección|direccion|domicilio|adresse|adresses|地址|收货地址|住址|
         家庭住址|العنوان|عنوان|पता|street address|home address|billing address|
         shipping address|postal address|residential address|alamat lengkap|
         indirizzo|adres|адрес проживания""",
-    "name": """name|names|full name|fullname|full_name|first name|last name|firstname|lastname|
+    "name": """ονοματεπωνυμο|ονομα|επωνυμο|
+        name|names|full name|fullname|full_name|first name|last name|firstname|lastname|
         surname|nama|nama lengkap|nama_lgkp|nama_lengkap|имя|фио|фамилия|фамилии|nome|nome completo|
         nombre|nombres|nombre completo|apellido|apellidos|nom|prénom|prenom|nom complet|姓名|
         名字|الاسم|الأسماء|اسم|नाम|पूरा नाम|customer name|nama_lgkp_ibu|nama ibu|nome da mae|
         nome da mãe|nome_mae|titular|ad soyad|soyad|cognome|nome""",
-    "dob": """dob|date of birth|birth date|birthdate|birthday|tgllhr|tgl_lhr|tanggal lahir|
+    "dob": """ημερομηνια γεννησης|
+        dob|date of birth|birth date|birthdate|birthday|tgllhr|tgl_lhr|tanggal lahir|
         tgl lahir|дата рождения|даты рождения|др|data de nascimento|nascimento|data nasc|
         fecha de nacimiento|date de naissance|出生日期|生日|تاريخ الميلاد|जन्म तिथि|जन्मतिथि|
         birth_date|date_of_birth|tanggal_lahir|год рождения|fecha nacimiento|dogum tarihi|
@@ -82,6 +88,7 @@ _ALIASES: dict[str, str] = {
     "iban": """iban|ibans|swift|bic|الآيبان|الايبان|آيبان""",
     "tax_id": """npwp|tin|tax id|tax_id|taxpayer id|pan card|pan number|pan|инн|nif|rfc|cuit|cuil|
         税号|الرقم الضريبي|numéro fiscal|numero fiscal|gstin|ein|itin|tax number|afm|oib|tfn|
+        αφμ|α.φ.μ|
         kra pin|ird number|steuer-id|steuernummer|vat number|cuit|tin number|inn|
         codice fiscale""",
     "health": """health|medical|medical records|diagnosis|diagnoses|icd|icd-10|disease|diseases|

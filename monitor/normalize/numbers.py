@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from monitor.normalize.fold import fold
 
@@ -24,7 +25,8 @@ _MULTIPLIERS: tuple[tuple[tuple[str, ...], float], ...] = (
     (("lakh", "lakhs", "lac", "lacs", "lakh+", "लाख", "十万"), 1e5),
     (("m", "mm", "mn", "mln", "mio", "million", "millions", "millon", "millón", "millones",
       "milhao", "milhão", "milhoes", "milhões", "juta", "jt", "jt.", "jutaan", "млн", "млн.",
-      "миллион", "миллиона", "миллионов", "лям", "ляма", "лямов", "kk", "кк", "مليون", "ملايين",
+      "миллион", "миллиона", "миллионов", "лям", "ляма", "лямов", "kk", "кк", "м",
+      "مليون", "ملايين",
       "مليونا", "मिलियन", "百万", "百萬"), 1e6),
     (("crore", "crores", "cr", "करोड़", "करोड", "千万", "千萬"), 1e7),
     (("万", "萬"), 1e4),
@@ -56,8 +58,8 @@ def _mult_alternation() -> str:
 # Latin letter (versions "v2.3", hashes "sha256"), except "rp" ("rp150.000").
 # Starts at a digit (so the engine skips to digits by itself); what may not stand before a
 # number is checked after the match, in `_starts_clean`.
-NUMBER = re.compile(
-    r"\d{1,3}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d+(?:[.,]\d+)*"
+NUMBER = re.compile(  # one leading digit outside the alternation: the engine skips to digits
+    r"\d(?:\d{0,2}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d*(?:[.,]\d+)*)"
 )
 _NOT_BEFORE = frozenset("0123456789abcdefghijklmnoqrstuvwxyz_")
 
@@ -136,13 +138,29 @@ def parse_digits(digits: str, *, integer: bool, lang: str | None, has_multiplier
     if sep == decimal_mark:
         return float(f"{whole}.{frac}")
     return float(whole + frac)
-    decimal_mark = "," if lang in DECIMAL_COMMA_LANGS else "."
-    if has_multiplier and sep == decimal_mark:
-        return float(f"{whole}.{frac}")
-    if not has_multiplier and not integer and sep == decimal_mark and len(whole) <= 3:
-        return float(f"{whole}.{frac}") if lang in DECIMAL_COMMA_LANGS and sep == "," else float(
-            whole + frac)
-    return float(whole + frac)
+
+
+def scaled(value: float, multiplier: float) -> float:
+    """`value` times `multiplier` in decimal arithmetic: 2.3 lakh is 230000, not 229999.99..."""
+    if multiplier == 1.0:
+        return value
+    return float(Decimal(repr(value)) * Decimal(repr(multiplier)))
+
+
+# "mil" is a thousand after a Latin American currency ("R$ 30 mil") or before a Portuguese or
+# Spanish word ("30 mil registros"), whatever the post's language; elsewhere, English slang for
+# a million.
+_MIL_THOUSAND_BEFORE = re.compile(r"(?:r\$|brl|mx\$|ars|cop|clp|mxn|pen|s/)\s?[:=]?\s?$")
+_MIL_THOUSAND_AFTER = re.compile(
+    r"\s*(?:de|reais|real|pesos|soles|dolares|dólares|euros|registros|linhas|lineas|líneas|"
+    r"filas|clientes|usuarios|usuários|contas|cuentas|cpfs|pessoas|personas|pacientes|alunos|"
+    r"leads|correos|e-mails|emails|numeros|números|telefones|telefonos|teléfonos)(?![^\W\d_])")
+
+
+def _mil_value(text: str, start: int, end: int, lang: str | None) -> float:
+    if lang in ("es", "pt") or _MIL_THOUSAND_BEFORE.search(text, max(0, start - 6), start):
+        return 1e3
+    return 1e3 if _MIL_THOUSAND_AFTER.match(text, end) else 1e6
 
 
 def multiplier_value(word: str, lang: str | None) -> float:
@@ -195,13 +213,15 @@ def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[N
         nxt = text[end:end + 2].lstrip(" \u00a0\u202f\u2009")[:1]
         mm = MULTIPLIER.match(text, end) if nxt and nxt in _MULT_FIRST else None
         if mm:
-            mult = multiplier_value(mm.group().strip(), lang)
+            word = mm.group().strip()
+            mult = (_mil_value(text, m.start(), mm.end(), lang) if word == "mil"
+                    else multiplier_value(word, lang))
             end = mm.end()
         try:
             base = parse_digits(digits, integer=integer, lang=lang, has_multiplier=mult != 1.0)
         except ValueError:
             continue
-        found.append(Number(m.start(), end, base * mult, text[m.start():end], mult))
+        found.append(Number(m.start(), end, scaled(base, mult), text[m.start():end], mult))
     for m in _ZH_NUMERAL.finditer(text) if not text.isascii() else ():
         value = zh_numeral(m.group())
         if value is not None and (value >= 10 or m.group()[-1] in "万萬亿億"):
@@ -218,7 +238,7 @@ def _join_ranges(text: str, found: list[Number]) -> list[Number]:
                 and (_RANGE_JOIN.match(text, prev.end, n.start)
                      or (_BETWEEN_AND.match(text, prev.end, n.start)
                          and _BETWEEN.search(text, max(0, prev.start - 12), prev.start)))):
-            low = prev.value * (n.multiplier if prev.multiplier == 1.0 else 1.0)
+            low = scaled(prev.value, n.multiplier if prev.multiplier == 1.0 else 1.0)
             if low < n.value <= 20 * low:  # "1.200 — 12,345,678" is two numbers
                 out[-1] = Number(prev.start, n.end, low, text[prev.start:n.end],
                                  n.multiplier, n.value)

@@ -121,6 +121,13 @@ _NOT_PRICE = re.compile(words_pattern((
     "worth", "loss", "losses", "damages", "fine", "valuation", "capitalization", "deposit",
     "deposits", "transactions", "spent", "limit", "ransom",
 )) + r"|营收|收入|余额")
+# ...and what an amount is when the word follows it: "50 million $ revenue", "$2M in sales".
+_NOT_PRICE_AFTER = re.compile(
+    r"\s*(?:(?:in|of|per|a|an|annual|yearly|monthly|total|de|em|en|d'|годовой|годовая)\s*){0,2}"
+    r"(?:revenue|revenues|turnover|income|sales|profit|omzet|pendapatan|выручк\w*|оборот\w*|"
+    r"доход\w*|прибыл\w*|receita|faturamento|ingresos|facturacion|facturación|ventas|"
+    r"chiffre d'affaires|balance|balances|баланс\w*|saldo|valuation|market cap|capitalization|"
+    r"in damages|ransom)(?![^\W\d_])")
 _BARE_PRICE = re.compile(
     r"(?:price|цена|harga|precio|preco|preço|prix|السعر|价格|售价)\s*[:=：-]?\s*")
 _CLAUSE_END = re.compile(r"\n|[;|•。！？!?，、،؛]|\.\s|,\s(?!\d)")
@@ -195,7 +202,8 @@ def price(title: str | Scanned, body: str | Scanned, lang: str | None, *,
     for text in (body, title):
         masked = text.masked
         found = [m for m in mentions(text, lang)
-                 if not _NOT_PRICE.search(_clause_before(masked, m.start, 30))]
+                 if not _NOT_PRICE.search(_clause_before(masked, m.start, 30))
+                 and not _NOT_PRICE_AFTER.match(masked, m.end)]
         if text is body:
             body_found = found
         if not found:

@@ -12,17 +12,20 @@ from monitor.normalize.numbers import Number, find_numbers
 # would try at every character: links and emails are found from their few tell-tale marks and
 # widened to the whole token; number-shaped things start at a digit or "+".
 _LINK_MARK = re.compile(r"://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|@|[a-z0-9]\.[a-z]{2,6}/")
-# No leading look-behind, so the engine can skip to the next digit or "+" on its own; the
-# boundary before a match is checked after it ("v1.2.3" is not a date).
+# It starts with a character class, so the engine skips to the next digit or "+" on its own, and
+# only at the first digit of a run (a match inside a run would be dropped anyway); the boundary
+# before a match is checked after it ("v1.2.3" is not a date).
 _NUMBERISH = re.compile(
-    r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
-    r"|\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
-    r"|\d{1,3}(?:\.\d{1,3}){3}(?!\d)"
-    r"|0\d{2,4}[- ]\d{3,4}[- ]\d{3,5}(?!\d)"
-    r"|\d{11,}"
-    r"|(?:19|20)\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d)"
-    r"|\+\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d"
-)
+    r"[0-9+](?<![0-9]\d)(?:"
+    r"(?<=\d)\d{0,3}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
+    r"|(?<=\d)\d?:\d{2}(?::\d{2})?(?!\d)"
+    r"|(?<=\d)\d{0,2}(?:\.\d{1,3}){3}(?!\d)"
+    r"|(?<=0)\d{2,4}[- ]\d{3,4}[- ]\d{3,5}(?!\d)"
+    r"|(?<=\d)\d{10,}"
+    r"|(?<=1)9\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d)"
+    r"|(?<=2)0\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d)"
+    r"|(?<=\+)\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d"
+    r")")
 _LONG_TOKEN = re.compile(r"[0-9a-z]{26,}")
 _URL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%{}")
 WORD = re.compile(r"[^\s\d.,;:!?()\[\]{}\"'«»“”*#|/\\<>\-–—…。，、：！？（）@$%&+=~`^_]+")
