@@ -69,7 +69,7 @@ class TorConfig:
     data_dir: Path | None = None  # managed; default <state_dir>/tor
     tor_binary: str = "tor"
     bootstrap_timeout_s: float = 300.0
-    extra_torrc: Mapping[str, str] = field(default_factory=dict)
+    extra_torrc: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +91,14 @@ class SlackConfig:
 class MetricsConfig:
     host: str = "127.0.0.1"
     port: int = 9464
+
+
+@dataclass(frozen=True, slots=True)
+class OpsConfig:
+    """When operator alerts fire (monitor.ops.OpsAlerts)."""
+
+    source_fail_after_s: float = 3600.0  # a source failing this long
+    es_down_after_s: float = 600.0  # Elasticsearch unreachable this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,7 @@ class MonitorConfig:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     defaults: Defaults = field(default_factory=Defaults)
     rates: Mapping[str, float] = field(default_factory=dict)  # USD per unit, e.g. {"BTC": 90000}
+    ops: OpsConfig = field(default_factory=OpsConfig)
 
 
 # -- sources.yaml ------------------------------------------------------------------------------
@@ -318,7 +327,7 @@ def _load_monitor(ctx: _Context) -> MonitorConfig:
     if root is None:
         return MonitorConfig()
     keys = root.mapping(["tor", "elasticsearch", "slack", "state_dir", "metrics", "defaults",
-                         "rates"])
+                         "rates", "ops"])
     state_raw = keys["state_dir"].str() if "state_dir" in keys else None
     state_dir = ctx._path(state_raw) if state_raw else DEFAULT_STATE_DIR
     return MonitorConfig(
@@ -329,6 +338,7 @@ def _load_monitor(ctx: _Context) -> MonitorConfig:
         metrics=_load_metrics(keys.get("metrics")),
         defaults=_load_defaults(keys.get("defaults")),
         rates=_load_rates(keys.get("rates")),
+        ops=_load_ops(keys.get("ops")),
     )
 
 
@@ -343,10 +353,12 @@ def _load_tor(ctx: _Context, node: Node | None, state_dir: Path) -> TorConfig:
     mode = k["mode"].choice(TOR_MODES, d.mode) if "mode" in k else d.mode
     data_dir = k["data_dir"].str() if "data_dir" in k else None
     cookie = k["cookie_path"].str() if "cookie_path" in k else None
-    extra: dict[str, str] = {}
+    extra: dict[str, str | tuple[str, ...]] = {}
     if "extra_torrc" in k:
         for name, value in k["extra_torrc"].mapping(_AnyKey()).items():
-            extra[name] = value.str(default="") or ""
+            # a list gives the option one torrc line per item (DirAuthority, SocksPort, ...)
+            extra[name] = value.str_list() if isinstance(value.node, yaml.SequenceNode) \
+                else value.str(default="") or ""
     return TorConfig(
         mode=mode or d.mode,
         socks_host=_get(k, "socks_host", Node.str, d.socks_host),
@@ -398,6 +410,16 @@ def _load_metrics(node: Node | None) -> MetricsConfig:
     d = MetricsConfig()
     return MetricsConfig(host=_get(k, "host", Node.str, d.host),
                          port=_get(k, "port", Node.int, d.port, minimum=0, maximum=65535))
+
+
+def _load_ops(node: Node | None) -> OpsConfig:
+    d = OpsConfig()
+    if node is None:
+        return d
+    k = node.mapping(["source_fail_after", "es_down_after"])
+    return OpsConfig(
+        source_fail_after_s=_get(k, "source_fail_after", Node.duration, d.source_fail_after_s),
+        es_down_after_s=_get(k, "es_down_after", Node.duration, d.es_down_after_s))
 
 
 def _load_defaults(node: Node | None) -> Defaults:

@@ -109,7 +109,8 @@ class Daemon:
                                 indexer=self.indexer, on_recorded=self._recorded)
         self.ops_conn = db.connect(state_dir)
         self.ops = OpsAlerts(self.ops_conn, self._send_ops if cfg.monitor.slack.ops_webhook
-                             else None)
+                             else None, source_fail_after_s=cfg.monitor.ops.source_fail_after_s,
+                             es_down_after_s=cfg.monitor.ops.es_down_after_s)
         self.server = MetricsServer(self.metrics, self.health, cfg.monitor.metrics.host,
                                     cfg.monitor.metrics.port)
         await self.server.start()
@@ -272,9 +273,15 @@ class Daemon:
                             "running": st.running}
         tor = self.tor.health() if self.tor else None
         tor_ok = tor is None or bool(tor.running and tor.circuit_established)
-        return {"healthy": tor_ok and self.es_unreachable_since is None,
-                "status": self.status_line(), "tor_ok": tor_ok,
-                "elasticsearch_ok": self.es_unreachable_since is None, "sources": sources}
+        es_ok = self._es_down_since() is None
+        return {"healthy": tor_ok and es_ok, "status": self.status_line(), "tor_ok": tor_ok,
+                "elasticsearch_ok": es_ok, "sources": sources}
+
+    def _es_down_since(self) -> float | None:
+        """Since when Elasticsearch has been unreachable: at setup, or later for the indexer
+        (bulk requests failing as a whole while listings wait in the spool)."""
+        indexer = getattr(self, "indexer", None)
+        return self.es_unreachable_since or (indexer.failing_since if indexer else None)
 
     async def _housekeeping(self) -> None:
         interval = HOUSEKEEPING_S
@@ -313,7 +320,7 @@ class Daemon:
             tor_ok = bool(h.running and h.circuit_established)
             detail = h.last_warning or ("not running" if not h.running else "no circuit")
         return Snapshot(sources=sources, tor_ok=tor_ok, tor_detail=detail,
-                        es_unreachable_since=self.es_unreachable_since)
+                        es_unreachable_since=self._es_down_since())
 
     async def _send_ops(self, payload: dict[str, Any]) -> None:
         hook = self.config.monitor.slack.ops_webhook

@@ -139,6 +139,7 @@ class Indexer:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.on_bulk = on_bulk  # called with each answered bulk request's seconds (metrics)
         self.stats = IndexerStats()
+        self.failing_since: float | None = None  # wall clock of the first failed drain in a row
         self._pending = 0
         self._kicked = asyncio.Event()
         self._full = asyncio.Event()
@@ -211,8 +212,10 @@ class Indexer:
             if result.unavailable:
                 backoff = min(max(2 * backoff, self.retry_min_s), self.retry_max_s)
                 self._kicked.set()  # the spool is not empty: come back after the back-off
+                self.failing_since = self.failing_since or time.time()
             else:
                 backoff = 0.0
+                self.failing_since = None
 
     @staticmethod
     async def _wait(event: asyncio.Event, timeout_s: float) -> None:

@@ -15,26 +15,38 @@ from elasticsearch import Elasticsearch
 
 from monitor.lab.forum import LabForums
 from monitor.lab.slack import SlackReceiver
-from monitor.state import db, outbox
+from monitor.state import db, outbox, spool
 from tests.crawl_helpers import lab_source
 from tests.daemon_helpers import (
     alert_messages,
     assert_alerted_once,
     assert_indexed_once,
     daemon_run,
+    es_proxy,
     lab_threads,
+    ops_texts,
     stored_versions,
     wait_for,
 )
 
 BOARDS = ["databases", "leaks"]
 OUTAGE_S = 60.0  # how long the receiver keeps answering 500
+ES_OUTAGE_S = 40.0  # how long Elasticsearch is cut off
+ES_DOWN_AFTER_S = 10  # ops.es_down_after in the test's monitor.yaml
 
 
 def outbox_waiting(state_dir: Path) -> int:
     conn = db.connect(state_dir)
     try:
         return outbox.depth(conn)
+    finally:
+        conn.close()
+
+
+def spool_waiting(state_dir: Path) -> int:
+    conn = db.connect(state_dir)
+    try:
+        return spool.depth(conn).rows
     finally:
         conn.close()
 
@@ -120,3 +132,54 @@ def test_sigkill_during_a_crawl_then_restart(tmp_path: Path, forums: LabForums,
     expected = {**lab_threads(forums, "mybblab", "mybb", BOARDS),
                 **lab_threads(forums, "xflab", "xenforo", ["databases"])}
     assert_indexed_once(es, es_prefix, d.state_dir, expected)
+
+
+def test_elasticsearch_unreachable_for_a_while(tmp_path: Path, forums: LabForums,
+                                               slack_receiver: SlackReceiver, es: Elasticsearch,
+                                               es_url: str, es_prefix: str) -> None:
+    slack_receiver.reset()
+    source = lab_source(forums, "mybblab", "mybb", BOARDS, interval="4s", jitter="0s")
+    with es_proxy(es_url) as proxy, daemon_run(
+            tmp_path, sources=[source], es_url=proxy.url, prefix=es_prefix,
+            receiver=slack_receiver, monitor={"ops": {"es_down_after": f"{ES_DOWN_AFTER_S}s"}}
+    ) as d:
+        d.start()
+        d.wait_crawls("mybblab")
+        wait_for("the seeded listings indexed and alerted", lambda: spool_waiting(d.state_dir)
+                 == 0 and outbox_waiting(d.state_dir) == 0 and alert_messages(slack_receiver),
+                 proc=d.proc)
+
+        proxy.mode = "drop"  # the node is gone: connections cut without an answer
+        down = time.monotonic()
+        titles = ["[SELLING] BPJS Kesehatan 279M peserta (ES down)",
+                  "Data nasabah Indonesia 12 juta NIK (ES down)"]
+        for title in titles:
+            forums.add_thread("mybb", "leaks", title,
+                              f"{title}: 279 juta data. Sample https://mega.nz/file/x#k. "
+                              "Price 0.15 BTC", author="Kotz")
+        forums.add_thread("mybb", "databases", "Random forum chatter (ES down)",
+                          "nothing for sale here", author="ghostlurk")
+        # alerts never wait for Elasticsearch; the listings wait in the spool
+        wait_for("the alerts while Elasticsearch is down", lambda: all(
+            any(t in str(m["payload"]) for m in alert_messages(slack_receiver))
+            for t in titles), proc=d.proc)
+        wait_for("the listings spooled", lambda: spool_waiting(d.state_dir) >= 6, proc=d.proc)
+        wait_for("the ES-down ops alert", lambda: ops_texts(slack_receiver), proc=d.proc)
+        d.wait_crawls("mybblab", 2)  # crawling goes on
+        sleep_until(down + ES_OUTAGE_S)
+        assert spool_waiting(d.state_dir) == 6  # 3 listings: `listings` + `listing-history`
+        assert proxy.requests.get("drop", 0) > 0
+
+        proxy.mode = "up"
+        wait_for("the spool drained", lambda: spool_waiting(d.state_dir) == 0, proc=d.proc)
+        wait_for("the recovery message", lambda: len(ops_texts(slack_receiver)) >= 2,
+                 proc=d.proc)
+        d.wait_crawls("mybblab", 2)
+        assert d.stop() == 0
+    down_msg, recovered = ops_texts(slack_receiver)
+    assert "Elasticsearch has been unreachable" in down_msg
+    assert recovered.startswith("Bazaarwatch ops: Recovered: Elasticsearch answers again")
+    rows = assert_alerted_once(slack_receiver, d.state_dir, titles)
+    assert_indexed_once(es, es_prefix, d.state_dir, lab_threads(forums, "mybblab", "mybb", BOARDS))
+    hits = es.search(index=f"{es_prefix}alerts", size=1000, source=False)["hits"]["hits"]
+    assert sorted(h["_id"] for h in hits) == sorted(r.id for r in rows)
