@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,32 @@ def test_other_stem_controllers_do_not_stop_the_network(tornet: TorNetwork) -> N
 
     assert tornet.status().nodes[-1].alive
     assert tornet.status().nodes[-1].pid == client.pid
+
+
+OWNER = """
+import json, sys, time
+from pathlib import Path
+from monitor.lab.tornet import TorNetwork
+net = TorNetwork(Path(sys.argv[1])).start()
+print(json.dumps([n.pid for n in net.nodes]), flush=True)
+time.sleep(600)
+"""
+
+
+def test_tors_exit_when_their_owner_is_killed(tmp_path: Path) -> None:
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(tmp_path / "tor")],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        pids = json.loads(owner.stdout.readline())
+        assert len(pids) == 6 and all(pid_alive(p) for p in pids)
+    finally:
+        owner.kill()  # SIGKILL: no atexit, no finally; only the kernel closes its sockets
+        owner.wait()
+
+    deadline = time.monotonic() + 60
+    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(pid_alive(p) for p in pids)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -21,16 +21,18 @@ import shutil
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import stem
 from stem.control import Controller
+from stem.socket import ControlSocket
 
 from monitor.errors import TorError, TransportError
+from monitor.lab import tornet_proc
 from monitor.lab import tornet_torrc as torrc
 from monitor.lab.tornet_page import serve_page
 from monitor.lab.tornet_socks import socks5_connect
@@ -49,6 +51,7 @@ from monitor.tor import (
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 STATE_FILE = "network.json"
 PORT_ATTEMPTS = 3
 
@@ -97,6 +100,7 @@ class TorNetwork:
         self.nodes: list[torrc.Node] = []
         self.onions: dict[str, dict] = {}
         self._popens: dict[int, subprocess.Popen] = {}
+        self._owners: list[ControlSocket] = []
         self.started_at = 0.0
 
     # -- state --
@@ -176,12 +180,13 @@ class TorNetwork:
 
     def start(self, timeout: float = 180.0, *, detach: bool = False) -> TorNetwork:
         """Generate everything afresh and start all 6 tor processes; return once the client has
-        bootstrapped. Without `detach`, they are stopped when this process exits (atexit);
-        with it (the CLI's `up`), they outlive it. Raises TorError (stopping what it started).
+        bootstrapped. Without `detach`, this process owns each tor through a control
+        connection (TAKEOWNERSHIP): they exit when it exits or dies, even by SIGKILL. With it
+        (the CLI's `up`), they outlive it. Raises TorError (stopping what it started).
 
         Not tor's __OwningControllerProcess: stem's Controller.authenticate() answers it with
-        TAKEOWNERSHIP, so the first test that opened and closed a controller on the client
-        made it exit (measured)."""
+        TAKEOWNERSHIP on its own connection, so the first test that opened and closed a
+        controller on the client made it exit (measured)."""
         for tool in (self.tor_binary, self.gencert_binary):
             if shutil.which(tool) is None:
                 raise TorError(f"{tool} not found: {torrc.INSTALL_HINT}")
@@ -190,7 +195,7 @@ class TorNetwork:
         deadline = time.monotonic() + timeout
         for attempt in range(1, PORT_ATTEMPTS + 1):
             try:
-                self._start(deadline)
+                self._start(deadline, owned=not detach)
                 if not detach:
                     atexit.register(self.stop)
                 return self
@@ -201,18 +206,18 @@ class TorNetwork:
                     raise TorError(str(e)) from e
         raise AssertionError("unreachable")
 
-    def _start(self, deadline: float) -> None:
+    def _start(self, deadline: float, owned: bool) -> None:
         try:
             progress(log, "tornet: generating keys and torrcs in %s", self.state_dir)
             self._plan()
             self.started_at = time.monotonic()
             progress(log, "tornet: phase 1: starting %d directory authorities", len(self.nodes) - 2)
-            for node in self.authorities:
-                self._spawn(node)
+            # all at once, ownership after: an authority that ran alone for a few seconds
+            # marked itself down and stayed out of the consensus for minutes (measured)
+            self._spawn_all(self.authorities, deadline, owned)
             self._wait_consensus(deadline)
             progress(log, "tornet: phase 2: starting the onion-service tor and the client tor")
-            for node in self.nodes[-2:]:
-                self._spawn(node)
+            self._spawn_all(self.nodes[-2:], deadline, owned)
             for node in self.nodes[-2:]:
                 self._wait_bootstrap(node, deadline)
         except BaseException:
@@ -220,6 +225,13 @@ class TorNetwork:
             raise
         progress(log, "tornet: up in %.1f s: SocksPort %d, ControlPort %d",
                  time.monotonic() - self.started_at, self.socks_port, self.control_port)
+
+    def _spawn_all(self, nodes: list[torrc.Node], deadline: float, owned: bool) -> None:
+        for node in nodes:
+            self._spawn(node)
+        if owned:
+            for node in nodes:
+                self._owners.append(self._retry(node, deadline, tornet_proc.take_ownership))
 
     def _spawn(self, node: torrc.Node) -> None:
         node.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -246,21 +258,24 @@ class TorNetwork:
 
     def _wait_consensus(self, deadline: float) -> None:
         """Until every authority serves a consensus listing every relay as Running."""
-        want = len(self.authorities)
-        counts: dict[str, int] = {}
+        names = {n.name for n in self.authorities}
+        missing: dict[str, set[str]] = {}
         last_report = None
         while True:
             for node in self.authorities:
                 self._check_alive(node)
-                counts[node.name] = _running_relays(node.dir_port)
-            if all(c >= want for c in counts.values()):
+                missing[node.name] = names - tornet_proc.running_relays(node.dir_port)
+            if not any(missing.values()):
                 return
-            report = min(counts.values())
+            report = len(names) - max(len(m) for m in missing.values())
             if report != last_report:
                 last_report = report
-                progress(log, "tornet: consensus lists %d of %d relays", report, want)
+                progress(log, "tornet: consensus lists %d of %d relays", report, len(names))
             if time.monotonic() > deadline:
-                raise TorError(f"lab Tor network: no full consensus in time ({counts})")
+                views = "; ".join(f"{k} lacks {', '.join(sorted(v)) or 'none'}"
+                                  for k, v in sorted(missing.items()))
+                raise TorError(f"lab Tor network: no consensus with every relay Running in "
+                               f"time ({views}); logs in {self.state_dir}/*/data/notice.log")
             time.sleep(0.5)
 
     def _wait_bootstrap(self, node: torrc.Node, deadline: float) -> None:
@@ -284,11 +299,15 @@ class TorNetwork:
             controller.close()
 
     def _connect(self, node: torrc.Node, deadline: float) -> Controller:
+        return self._retry(node, deadline, lambda n: connect_control(
+            "127.0.0.1", n.control_port, cookie_path=n.cookie_path))
+
+    def _retry(self, node: torrc.Node, deadline: float, connect: Callable[[torrc.Node], T]) -> T:
+        """connect(node) once its ControlPort and cookie are there (tor is still starting)."""
         while True:
             self._check_alive(node)
             try:
-                return connect_control("127.0.0.1", node.control_port,
-                                       cookie_path=node.cookie_path)
+                return connect(node)
             except TorError:
                 if time.monotonic() > deadline:
                     raise
@@ -297,8 +316,11 @@ class TorNetwork:
     def stop(self, *, remove_state: bool = False) -> None:
         """Stop every tor this network started, by recorded pid (SIGTERM, then SIGKILL)."""
         atexit.unregister(self.stop)
+        for owner in self._owners:
+            owner.close()  # each owned tor starts exiting on its own now
+        self._owners = []
         for node in reversed(self.nodes):
-            if node.pid and _is_our_tor(node):
+            if node.pid and tornet_proc.is_our_tor(node):
                 terminate(node.pid, popen=self._popens.pop(node.pid, None))
                 log.debug("tornet: %s (pid %d) stopped", node.name, node.pid)
             node.pid = None
@@ -375,7 +397,7 @@ class TorNetwork:
         return torrc.client_options(self.authorities)
 
     def status(self) -> NetworkStatus:
-        nodes = tuple(NodeStatus(n.name, n.role, n.pid, bool(n.pid) and _is_our_tor(n),
+        nodes = tuple(NodeStatus(n.name, n.role, n.pid, bool(n.pid) and tornet_proc.is_our_tor(n),
                                  rss_mib(n.pid) if n.pid else 0.0) for n in self.nodes)
         boot = None
         if nodes and nodes[-1].alive:
@@ -392,31 +414,6 @@ class TorNetwork:
     def memory_mib(self) -> float:
         """Resident memory of all tor processes of the network, in MiB."""
         return sum(rss_mib(n.pid) for n in self.nodes if n.pid)
-
-
-# never through an http_proxy from the environment: the DirPort is on loopback
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _running_relays(dir_port: int) -> int:
-    """How many relays the consensus served at `dir_port` lists as Running (0 before any)."""
-    url = f"http://127.0.0.1:{dir_port}/tor/status-vote/current/consensus"
-    try:
-        with _DIRECT.open(url, timeout=5) as r:
-            text = r.read().decode("ascii", "replace")
-    except (urllib.error.URLError, OSError):
-        return 0  # 404 until the first consensus exists; refused while starting
-    return sum(1 for line in text.splitlines()
-               if line.startswith("s ") and "Running" in line.split())
-
-
-def _is_our_tor(node: torrc.Node) -> bool:
-    """The recorded pid is still the tor started with this node's torrc (pids get reused)."""
-    try:
-        cmdline = Path(f"/proc/{node.pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return pid_alive(node.pid) and str(node.torrc_path).encode() in cmdline
 
 
 def measure_bootstrap(state_dir: Path | None = None, timeout: float = 300.0) -> dict[str, float]:
