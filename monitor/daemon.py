@@ -32,6 +32,7 @@ from monitor.slack import SlackNotifier
 from monitor.state import db, outbox, spool, threads
 from monitor.state.listings import ListingStore
 from monitor.tor import TorController
+from monitor.transport.socksports import BrowserPorts
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,6 @@ class Daemon:
         self.stop_event = asyncio.Event()
         self.tor: TorController | None = None
         self.memory: dict[str, CrawlMemory] = {}
-        self._browser_ports: dict[str, int] = {}
         self.es_unreachable_since: float | None = None
         self.es_ready = asyncio.Event()
         self.started = time.monotonic()
@@ -132,6 +132,7 @@ class Daemon:
             log.info("every source is direct: tor is not started")
             return
         self.tor = TorController.from_config(cfg.monitor.tor)
+        self.browser_ports = BrowserPorts(self.tor)
         self.status(f"waiting for tor ({cfg.monitor.tor.mode})")
         await asyncio.to_thread(self.tor.start)
         log.info("tor ready: SOCKS %s:%d", self.tor.socks_host, self.tor.socks_port)
@@ -176,9 +177,10 @@ class Daemon:
         overrides: dict[str, Any] = {FLOW_SETTING: self.flow}
         if self.tor is not None:
             overrides["BAZAARWATCH_TOR_SOCKS"] = f"{self.tor.socks_host}:{self.tor.socks_port}"
-            if source.render != "false" and not source.direct:
-                overrides["BAZAARWATCH_BROWSER_SOCKS"] = {source.id: await self._browser_port(
-                    source.id)}
+            # Chromium cannot authenticate to SOCKS: a rendering source gets a SocksPort of its
+            # own, opened on first use and kept for the life of the process.
+            overrides["BAZAARWATCH_BROWSER_SOCKS"] = await asyncio.to_thread(
+                self.browser_ports.for_sources, [source])
         memory = self.memory.get(source.id)
         if memory is None:
             memory = self.memory[source.id] = CrawlMemory(
@@ -204,18 +206,6 @@ class Daemon:
         finally:
             conn.close()
         return {t.board for t in known.threads.values() if t.board}
-
-    async def _browser_port(self, source_id: str) -> int:
-        """Chromium cannot authenticate to SOCKS, so each rendering source gets a SocksPort of
-        its own (and with it circuits of its own), added to tor at run time."""
-        port = self._browser_ports.get(source_id)
-        if port is None:
-            assert self.tor is not None
-            port = await asyncio.to_thread(self.tor.add_socks_port)
-            self._browser_ports[source_id] = port
-            log.info("source %s: browser SocksPort %d", source_id, port,
-                     extra={"source": source_id})
-        return port
 
     @staticmethod
     def _check_boards(source: SourceConfig, report: Any, memory: CrawlMemory) -> None:
