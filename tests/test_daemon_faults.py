@@ -8,14 +8,20 @@ every queued alert reached the receiver once, and the spool and the outbox are e
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import time
 from pathlib import Path
+from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from monitor.lab.forum import LabForums
 from monitor.lab.slack import SlackReceiver
+from monitor.lab.tornet import TorNetwork
 from monitor.state import db, outbox, spool
+from monitor.tor import free_ports
 from tests.crawl_helpers import lab_source
 from tests.daemon_helpers import (
     alert_messages,
@@ -51,6 +57,21 @@ def spool_waiting(state_dir: Path) -> int:
         conn.close()
 
 
+def add_posts(forums: LabForums, board: str, tag: str) -> list[str]:
+    """Two posts on the lab MyBB board that the test watchlist alerts on; their titles."""
+    titles = [f"[SELLING] BPJS Kesehatan 279M peserta ({tag})",
+              f"Data nasabah Indonesia 12 juta NIK ({tag})"]
+    for title in titles:
+        forums.add_thread("mybb", board, title, f"{title}: 279 juta data. Sample "
+                          "https://mega.nz/file/x#k. Price 0.15 BTC", author="Kotz")
+    return titles
+
+
+def alerted(receiver: SlackReceiver, titles: list[str]) -> bool:
+    """Has the receiver accepted an alert for each of `titles`?"""
+    return all(any(t in str(m["payload"]) for m in alert_messages(receiver)) for t in titles)
+
+
 def sleep_until(moment: float) -> None:
     """Hold a fault until `moment` (time.monotonic()): the outage lasts, nothing is timed."""
     time.sleep(max(0.0, moment - time.monotonic()))
@@ -74,12 +95,7 @@ def test_receiver_answering_500_for_a_minute(tmp_path: Path, forums: LabForums,
 
         slack_receiver.fail_next(1_000_000, 500)  # until told otherwise
         down = time.monotonic()
-        titles = ["[SELLING] BPJS Kesehatan 279M peserta (outage 1)",
-                  "Data nasabah Indonesia 12 juta NIK (outage 2)"]
-        for title in titles:
-            forums.add_thread("mybb", "databases", title,
-                              f"{title}: 279 juta data. Sample https://mega.nz/file/x#k. "
-                              "Price 0.15 BTC", author="Kotz")
+        titles = add_posts(forums, "databases", "outage")
         # the oldest is tried (and retried) first; the other waits behind it
         wait_for("the new alerts queued, the first refused with 500",
                  lambda: refused_posts(slack_receiver, titles[0])
@@ -92,9 +108,8 @@ def test_receiver_answering_500_for_a_minute(tmp_path: Path, forums: LabForums,
 
         with slack_receiver.state.lock:  # Slack answers again
             slack_receiver.state.failures.clear()
-        wait_for("the waiting alerts delivered", lambda: all(
-            any(t in str(m["payload"]) for m in alert_messages(slack_receiver))
-            for t in titles), proc=d.proc)
+        wait_for("the waiting alerts delivered", lambda: alerted(slack_receiver, titles),
+                 proc=d.proc)
         d.wait_crawls("mybblab", 2)
         assert d.stop() == 0
     assert_alerted_once(slack_receiver, d.state_dir, titles)
@@ -151,18 +166,12 @@ def test_elasticsearch_unreachable_for_a_while(tmp_path: Path, forums: LabForums
 
         proxy.mode = "drop"  # the node is gone: connections cut without an answer
         down = time.monotonic()
-        titles = ["[SELLING] BPJS Kesehatan 279M peserta (ES down)",
-                  "Data nasabah Indonesia 12 juta NIK (ES down)"]
-        for title in titles:
-            forums.add_thread("mybb", "leaks", title,
-                              f"{title}: 279 juta data. Sample https://mega.nz/file/x#k. "
-                              "Price 0.15 BTC", author="Kotz")
+        titles = add_posts(forums, "leaks", "ES down")
         forums.add_thread("mybb", "databases", "Random forum chatter (ES down)",
                           "nothing for sale here", author="ghostlurk")
         # alerts never wait for Elasticsearch; the listings wait in the spool
-        wait_for("the alerts while Elasticsearch is down", lambda: all(
-            any(t in str(m["payload"]) for m in alert_messages(slack_receiver))
-            for t in titles), proc=d.proc)
+        wait_for("the alerts while Elasticsearch is down",
+                 lambda: alerted(slack_receiver, titles), proc=d.proc)
         wait_for("the listings spooled", lambda: spool_waiting(d.state_dir) >= 6, proc=d.proc)
         wait_for("the ES-down ops alert", lambda: ops_texts(slack_receiver), proc=d.proc)
         d.wait_crawls("mybblab", 2)  # crawling goes on
@@ -183,3 +192,50 @@ def test_elasticsearch_unreachable_for_a_while(tmp_path: Path, forums: LabForums
     assert_indexed_once(es, es_prefix, d.state_dir, lab_threads(forums, "mybblab", "mybb", BOARDS))
     hits = es.search(index=f"{es_prefix}alerts", size=1000, source=False)["hits"]["hits"]
     assert sorted(h["_id"] for h in hits) == sorted(r.id for r in rows)
+
+
+def torrc_yaml(options: dict[str, Any]) -> dict[str, Any]:
+    """torrc options as monitor.yaml's tor.extra_torrc takes them (a list: several lines)."""
+    return {k: [str(x) for x in v] if isinstance(v, list | tuple) else str(v)
+            for k, v in options.items()}
+
+
+def test_managed_tor_killed(tmp_path: Path, tornet: TorNetwork, forums: LabForums,
+                            slack_receiver: SlackReceiver, es: Elasticsearch, es_url: str,
+                            es_prefix: str) -> None:
+    slack_receiver.reset()
+    onion = tornet.add_onion(forums.port, name=f"faults-{tmp_path.name}")
+    root = f"http://{onion}"
+    source = lab_source(forums, "mybbonion", "mybb", BOARDS, root=root, interval="5s",
+                        jitter="0s")
+    socks_port, control_port = free_ports(2)  # never tor's usual 9150/9151 in a test
+    tor = {"mode": "managed", "bootstrap_timeout": "120s", "socks_port": socks_port,
+           "control_port": control_port,
+           "extra_torrc": torrc_yaml(tornet.client_torrc_options())}
+    with daemon_run(tmp_path, sources=[source], es_url=es_url, prefix=es_prefix,
+                    receiver=slack_receiver, monitor={"tor": tor}) as d:
+        d.start()
+        d.wait_crawls("mybbonion", timeout=300)
+        wait_for("the seeded listings' alerts", lambda: outbox_waiting(d.state_dir) == 0
+                 and alert_messages(slack_receiver), proc=d.proc)
+
+        pid = int((d.state_dir / "tor" / "tor.pid").read_text())
+        assert any(f"tor: launched pid {pid}" in m for m in d.messages())
+        os.kill(pid, signal.SIGKILL)
+        titles = add_posts(forums, "databases", "tor killed")
+        wait_for("tor relaunched", lambda: next(
+            (m for m in d.messages() if m.startswith("tor relaunched as pid")), None),
+            timeout=180, proc=d.proc)
+        wait_for("the new posts' alerts", lambda: alerted(slack_receiver, titles),
+                 timeout=180, proc=d.proc)
+        d.wait_crawls("mybbonion", 2, timeout=180)
+        relaunched = [int(n) for m in d.messages()
+                      for n in re.findall(r"^tor: launched pid (\d+)", m)]
+        assert len(relaunched) == 2 and relaunched[0] == pid and relaunched[1] != pid
+        assert d.stop() == 0
+    assert_alerted_once(slack_receiver, d.state_dir, titles)
+    assert_indexed_once(es, es_prefix, d.state_dir,
+                        lab_threads(forums, "mybbonion", "mybb", BOARDS, root))
+    tor_down = [t for t in ops_texts(slack_receiver) if "tor is down" in t]
+    tor_up = [t for t in ops_texts(slack_receiver) if "Recovered: tor is up" in t]
+    assert len(tor_down) <= 1 and len(tor_up) == len(tor_down)
