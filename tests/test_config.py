@@ -249,3 +249,22 @@ def test_check_command_reports_every_error(tmp_path: Path) -> None:
     assert lines[1].endswith("sources.yaml:3: sources[0].engine: 'mybbb' is not one of: mybb, "
                              "xenforo, generic")
     assert lines[-1] == f"bazaarwatch: 2 problems in {tmp_path}"
+
+
+@pytest.mark.parametrize(("text", "ops", "extra"), [
+    ("", (3600.0, 600.0), {}),
+    ("ops: {source_fail_after: 30m, es_down_after: 45s}\n", (1800.0, 45.0), {}),
+    ("tor:\n  extra_torrc:\n    TestingTorNetwork: 1\n    DirAuthority: [a 1, b 2]\n",
+     (3600.0, 600.0), {"TestingTorNetwork": "1", "DirAuthority": ("a 1", "b 2")}),
+])
+def test_ops_thresholds_and_extra_torrc(tmp_path: Path, text: str, ops: tuple[float, float],
+                                        extra: dict[str, object]) -> None:
+    config = load_config(write(tmp_path, monitor_yaml=MONITOR + text), env={})
+    got = config.monitor.ops
+    assert (got.source_fail_after_s, got.es_down_after_s) == ops
+    assert dict(config.monitor.tor.extra_torrc) == extra
+
+
+def test_ops_threshold_error(tmp_path: Path) -> None:
+    errors = errors_of(write(tmp_path, monitor_yaml=MONITOR + "ops:\n  es_down_after: soon\n"))
+    assert [e for e in errors if e.startswith("monitor.yaml:3: ops.es_down_after: 'soon'")]
