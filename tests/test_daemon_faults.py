@@ -72,6 +72,13 @@ def alerted(receiver: SlackReceiver, titles: list[str]) -> bool:
     return all(any(t in str(m["payload"]) for m in alert_messages(receiver)) for t in titles)
 
 
+def slack_answers_again(receiver: SlackReceiver) -> None:
+    """End a `fail_next(<many>)` outage, keeping what the receiver recorded (reset() would
+    forget the messages the test counts)."""
+    with receiver.state.lock:
+        receiver.state.failures.clear()
+
+
 def sleep_until(moment: float) -> None:
     """Hold a fault until `moment` (time.monotonic()): the outage lasts, nothing is timed."""
     time.sleep(max(0.0, moment - time.monotonic()))
@@ -106,8 +113,7 @@ def test_receiver_answering_500_for_a_minute(tmp_path: Path, forums: LabForums,
         assert not any(t in str(m["payload"]) for m in alert_messages(slack_receiver)
                        for t in titles)
 
-        with slack_receiver.state.lock:  # Slack answers again
-            slack_receiver.state.failures.clear()
+        slack_answers_again(slack_receiver)
         wait_for("the waiting alerts delivered", lambda: alerted(slack_receiver, titles),
                  proc=d.proc)
         d.wait_crawls("mybblab", 2)
@@ -120,6 +126,11 @@ def test_sigkill_during_a_crawl_then_restart(tmp_path: Path, forums: LabForums,
                                              slack_receiver: SlackReceiver, es: Elasticsearch,
                                              es_url: str, es_prefix: str) -> None:
     slack_receiver.reset()
+    # Slack refuses everything until the restart: the alerts queued before the kill must be
+    # delivered by the next run. (With Slack answering, a kill between its 200 and the outbox's
+    # `sent` write may repeat an alert: webhooks carry no idempotency key; see
+    # monitor.state.outbox. Refusing keeps this test about the kill, not about that window.)
+    slack_receiver.fail_next(1_000_000, 500)
     # a slow first crawl (about 30 pages a quarter second apart), to be killed in the middle
     sources = [lab_source(forums, "mybblab", "mybb", BOARDS, interval="4s", jitter="0s",
                           download_delay="0.25s"),
@@ -128,10 +139,14 @@ def test_sigkill_during_a_crawl_then_restart(tmp_path: Path, forums: LabForums,
     with daemon_run(tmp_path, sources=sources, es_url=es_url, prefix=es_prefix,
                     receiver=slack_receiver) as d:
         d.start()
-        wait_for("listings recorded in the first crawl",
-                 lambda: len(stored_versions(d.state_dir)) >= 3, proc=d.proc)
+        wait_for("listings recorded and alerts queued in the first crawl",
+                 lambda: len(stored_versions(d.state_dir)) >= 3
+                 and outbox_waiting(d.state_dir) >= 1, proc=d.proc)
         assert d.crawls_done("mybblab") == 0  # still crawling
         d.kill()
+        queued = outbox_waiting(d.state_dir)
+        assert queued >= 1 and not alert_messages(slack_receiver)
+        slack_answers_again(slack_receiver)
 
         title = "[SELLING] BPJS Kesehatan 279M peserta (after the kill)"
         forums.add_thread("mybb", "leaks", title, "279 juta data BPJS Kesehatan. Sample "
@@ -143,7 +158,8 @@ def test_sigkill_during_a_crawl_then_restart(tmp_path: Path, forums: LabForums,
         d.wait_crawls("xflab", 1)
         wait_for("the outbox emptied", lambda: outbox_waiting(d.state_dir) == 0, proc=d.proc)
         assert d.stop() == 0
-    assert_alerted_once(slack_receiver, d.state_dir, [title])
+    rows = assert_alerted_once(slack_receiver, d.state_dir, [title])
+    assert len(rows) > queued
     expected = {**lab_threads(forums, "mybblab", "mybb", BOARDS),
                 **lab_threads(forums, "xflab", "xenforo", ["databases"])}
     assert_indexed_once(es, es_prefix, d.state_dir, expected)
