@@ -33,7 +33,7 @@ from monitor.normalize.crypto import addresses
 from monitor.normalize.fields import data_fields
 from monitor.normalize.fold import fold
 from monitor.normalize.lang import detect
-from monitor.normalize.lexicon import tokens
+from monitor.normalize.lexicon import Tokens
 from monitor.normalize.links import extract
 from monitor.normalize.price import crypto_named, price
 from monitor.normalize.scan import scan
@@ -77,7 +77,7 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         asked = Price(amount=0.0, currency=None, usd=0.0 if rates is not None else None)
     elif kind == "buy" and asked.amount is None and asked.currency is None:
         asked = Price(currency=crypto_named(f"{s_title.masked}\n{s_body.masked}"))
-    body_words = tokens(f_body)
+    body_words = Tokens(f_body)
     hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations,
                   lang=lang, words=body_words, currency=asked.currency)
     return Listing(

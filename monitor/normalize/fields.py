@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from monitor.models import DATA_FIELDS
-from monitor.normalize.lexicon import Lexicon
+from monitor.normalize.lexicon import Lexicon, Tokens
 
 _ALIASES: dict[str, str] = {
     "national_id": """nik|noktp|no_ktp|no ktp|ktp|e-ktp|nik ktp|nomor induk kependudukan|aadhaar|
@@ -134,7 +134,7 @@ _PLAIN = re.compile(r"plain|cleartext|clear text|plaintext|открыт|decrypte
 
 
 
-def data_fields(folded: str, words: list[str] | None = None) -> tuple[str, ...]:
+def data_fields(folded: str, words: list[str] | Tokens | None = None) -> tuple[str, ...]:
     """Fields named in folded text (or its `words`), in DATA_FIELDS order."""
     if ("pass" in folded or "senha" in folded or "пароль" in folded or "sandi" in folded
             or "contrase" in folded) and _PASSWORD_LABEL.search(folded):

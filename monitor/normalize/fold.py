@@ -17,12 +17,17 @@ _DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("०१२३४५६७८९")})
 _DIGITS.update({ord("٫"): ".", ord("٬"): ",", ord("ـ"): None})
+_FOREIGN_DIGIT = re.compile("[" + "".join(chr(c) for c in _DIGITS) + "]")
 
 
 def fold(text: str) -> str:
     """Case-, width- and accent-folded text with ASCII digits; one character in, at most one
     out is not promised (NFKC may expand ligatures), so positions refer to the folded text."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_DIGITS)
+    if text.isascii():
+        return text.lower()  # NFKC, the digit table and the invisible marks change no ASCII
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if _FOREIGN_DIGIT.search(text):  # translating every character costs more than looking
+        text = text.translate(_DIGITS)
     text = _INVISIBLE.sub("", text)
     if text.isascii():
         return text

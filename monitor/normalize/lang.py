@@ -52,8 +52,10 @@ for _lang, _words in _STOPWORDS.items():
         _WORD_LANGS[_w] = _WORD_LANGS.get(_w, frozenset()) | {_lang}
 _ACCENTS = {"pt": re.compile(r"[ãõç]|ê|ô|ção|ções"), "es": re.compile(r"[ñ¿¡]|ción|ía"),
             "fr": re.compile(r"[èùœâîû]|ç|é[^\W\d]|qu'|d'|l'")}
+_ACCENTS_ASCII = (("fr", _ACCENTS["fr"]),)
 _SAMPLE_CHARS = 800
 _TOKEN = re.compile(r"[a-z']+")
+_LABEL = re.compile(r"[a-z']+(?=:)")
 
 
 _SCRIPTS = {
@@ -78,8 +80,12 @@ def _script_counts(text: str) -> dict[str, int]:
 def detect(title: str, body: str) -> str:
     """The post's language code; `title` and `body` as written (not folded)."""
     # the first part of a post says its language as well as the whole, and costs less
-    text = " ".join(w for w in f"{title}\n{body[:_SAMPLE_CHARS]}".split()
-                    if "://" not in w and "@" not in w and "www." not in w and "[." not in w)
+    head = f"{title}\n{body[:_SAMPLE_CHARS]}"
+    if "://" in head or "@" in head or "www." in head or "[." in head:
+        text = " ".join(w for w in head.split()
+                        if "://" not in w and "@" not in w and "www." not in w and "[." not in w)
+    else:
+        text = " ".join(head.split())
     counts = _script_counts(text)
     latin = counts.pop("latin")
     script, n = max(counts.items(), key=lambda kv: kv[1])
@@ -89,21 +95,25 @@ def detect(title: str, body: str) -> str:
 
 
 def _latin(text: str, title: str = "") -> str:
-    scores = dict.fromkeys(_STOPWORDS, 0.0)
+    # Scores are kept in whole units of 1/60 (every share below is a whole number of them), so
+    # the sums are exact and do not depend on the order of the words.
+    scores = dict.fromkeys(_STOPWORDS, 0)
     # the title and the labels ("Price:", "Harga:") are the poster's own words; column names
     # and sample rows in the body may be in the victim's language
-    for part, weight in ((fold(title), 2.0), (fold(text), 1.0)):
-        for m in _TOKEN.finditer(part):
-            langs = _WORD_LANGS.get(m.group().strip("'"))
-            if langs:
-                share = weight * (2.0 if part.startswith(":", m.end()) else 1.0) / len(langs)
-                for lang in langs:
-                    scores[lang] += share
+    for part, weight in ((fold(title), 2), (fold(text), 1)):
+        for found in (_TOKEN.findall(part), _LABEL.findall(part)):  # a label counts twice
+            for word in found:
+                langs = _WORD_LANGS.get(word.strip("'"))
+                if langs:
+                    share = weight * 60 // len(langs)
+                    for lang in langs:
+                        scores[lang] += share
     lowered = text.lower()
-    for lang, pattern in _ACCENTS.items():
-        scores[lang] += 0.5 * min(len(pattern.findall(lowered)), 10)
+    # Portuguese and Spanish marks are all outside ASCII; French elisions ("qu'", "d'") are not
+    for lang, pattern in _ACCENTS.items() if not lowered.isascii() else _ACCENTS_ASCII:
+        scores[lang] += 30 * min(len(pattern.findall(lowered)), 10)
     best = max(scores, key=lambda k: scores[k])
-    if scores[best] < 1.5 or scores[best] <= scores["en"]:
+    if scores[best] < 90 or scores[best] <= scores["en"]:
         return "en"
     if best == "hi" and scores["hi"] < 2 * scores["en"]:
         return "en"

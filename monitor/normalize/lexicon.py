@@ -18,7 +18,22 @@ _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def tokens(folded: str) -> list[str]:
+    if "'" not in folded and "’" not in folded:
+        return _SPLIT.findall(folded)
     return [t.strip("'’") for t in _SPLIT.findall(folded)]
+
+
+class Tokens:
+    """A folded text cut into `tokens` once, with what every lexicon asks of it first (its set
+    of words, whether it holds Han characters), so several lexicons share one cut."""
+
+    __slots__ = ("folded", "han", "uniq", "words")
+
+    def __init__(self, folded: str, words: list[str] | None = None):
+        self.folded = folded
+        self.words = words if words is not None else tokens(folded)
+        self.uniq = frozenset(self.words)
+        self.han = not folded.isascii() and _HAN.search(folded) is not None
 
 
 class Lexicon:
@@ -46,26 +61,25 @@ class Lexicon:
         for bucket in self._stems.values():
             bucket.sort(key=lambda kv: len(kv[0]), reverse=True)
 
-    def find(self, folded: str, words: list[str] | None = None) -> list[str]:
-        """Values of the phrases in `folded`; `words`: its `tokens`, when already cut."""
+    def find(self, folded: str, words: list[str] | Tokens | None = None) -> list[str]:
+        """Values of the phrases in `folded`; `words`: its `tokens` (or `Tokens`), when already
+        cut."""
+        cut = words if isinstance(words, Tokens) else Tokens(folded, words)
         found: list[str] = []
         exact, longest, stems = self._exact, self._longest, self._stems
         if exact or stems:
-            if words is None:
-                words = tokens(folded)
+            words = cut.words
             n = len(words)
-            # only the words that can start a phrase or carry a stem are looked at closely;
-            # finding them is set arithmetic, done in C
-            uniq = set(words)
-            wanted = uniq & self._starts
+            # only the words that can start a phrase or carry a stem are looked at; finding
+            # them is set arithmetic, done in C, and the walk visits only their positions
+            wanted = cut.uniq & self._starts
             if stems:
-                wanted |= {w for w in uniq - wanted if w[:3] in stems}
-            i = 0
-            while i < n:
-                word = words[i]
-                if word not in wanted:
-                    i += 1
+                wanted |= {w for w in cut.uniq - wanted if w[:3] in stems}
+            after = 0  # the end of the last phrase read: a phrase's words are not read again
+            for i in [i for i, w in enumerate(words) if w in wanted] if wanted else ():
+                if i < after:
                     continue
+                word = words[i]
                 step = 0
                 most = longest.get(word)
                 if most is not None:
@@ -81,8 +95,8 @@ class Lexicon:
                         if word.startswith(stem):
                             found.append(value)
                             break
-                i += step
-        if self._han and not folded.isascii() and _HAN.search(folded):
+                after = i + step
+        if self._han and cut.han:
             for phrase, value in self._han:
                 found.extend([value] * folded.count(phrase))
         return found

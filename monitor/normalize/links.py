@@ -122,11 +122,12 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
                 _TG_BEFORE.search(text, max(0, m.start() - 30), m.start())
                 or _TG_AFTER.match(text, m.end())):
             contacts.append(Contact("telegram", "@" + m.group(1)))
-    if any(len(word) >= 66 for word in text.split()):
-        for m in _SESSION.finditer(text):
-            contacts.append(Contact("session", m.group().lower()))
-        for m in _TOX.finditer(text):
-            contacts.append(Contact("tox", m.group().upper()))
+    # Session and Tox IDs are long words: only those are searched, not the whole text
+    long_words = [word for word in text.split() if len(word) >= 66]
+    for m in (m for word in long_words for m in _SESSION.finditer(word)):
+        contacts.append(Contact("session", m.group().lower()))
+    for m in (m for word in long_words for m in _TOX.finditer(word)):
+        contacts.append(Contact("tox", m.group().upper()))
     return _sort(urls, contacts, forum_host, labelled)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from monitor.models import Price
 from monitor.normalize.fold import fold, words_pattern
@@ -133,8 +133,7 @@ _BARE_PRICE = re.compile(
 _CLAUSE_END = re.compile(r"\n|[;|•。！？!?，、،؛]|\.\s|,\s(?!\d)")
 
 
-@dataclass(frozen=True, slots=True)
-class PriceMention:
+class PriceMention(NamedTuple):  # a tuple: made by the thousand per post, and cheaply
     number: Number
     currency: str | None
     start: int

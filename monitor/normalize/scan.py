@@ -11,7 +11,10 @@ from monitor.normalize.numbers import Number, find_numbers
 # Masking is done in two cheap passes rather than one regex of many alternatives, which Python
 # would try at every character: links and emails are found from their few tell-tale marks and
 # widened to the whole token; number-shaped things start at a digit or "+".
-_LINK_MARK = re.compile(r"://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|@|[a-z0-9]\.[a-z]{2,6}/")
+# One leading character class, the rest of each mark behind look-behinds: "://", "www.", "[.]",
+# "(.)", "[dot]", "(dot)", "@" and a host's ".tld/" (the host itself is taken in by widening).
+_LINK_MARK = re.compile(r"[:w\[(@.](?:(?<=:)//|(?<=w)ww\.|(?<=\[)\.\]|(?<=\()\.\)|(?<=\[)dot\]"
+                        r"|(?<=\()dot\)|(?<=@)|(?<=[a-z0-9]\.)[a-z]{2,6}/)")
 # It starts with a character class, so the engine skips to the next digit or "+" on its own, and
 # only at the first digit of a run (a match inside a run would be dropped anyway); the boundary
 # before a match is checked after it ("v1.2.3" is not a date).
@@ -28,6 +31,7 @@ _NUMBERISH = re.compile(
     r")")
 _LONG_TOKEN = re.compile(r"[0-9a-z]{26,}")
 _URL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%{}")
+_URL_TAIL = re.compile(r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}]*")
 WORD = re.compile(r"[^\s\d.,;:!?()\[\]{}\"'«»“”*#|/\\<>\-–—…。，、：！？（）@$%&+=~`^_]+")
 _PLACEHOLDER = " \u2026 "
 
@@ -65,8 +69,7 @@ def mask(text: str) -> str:
         start, end = m.start(), m.end()
         while start > 0 and text[start - 1] in _URL_CHARS:
             start -= 1
-        while end < len(text) and text[end] in _URL_CHARS:
-            end += 1
+        end = _URL_TAIL.match(text, end).end()  # type: ignore[union-attr]
         spans.append((start, end))
         covered = end
     if not spans:

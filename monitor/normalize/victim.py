@@ -14,7 +14,7 @@ from typing import Protocol
 from monitor.models import Victim
 from monitor.normalize.countries import CCTLD, COUNTRY_WORDS, SECOND_LEVEL_CC
 from monitor.normalize.fold import fold
-from monitor.normalize.lexicon import Lexicon, tokens
+from monitor.normalize.lexicon import Lexicon, Tokens
 from monitor.normalize.orgs import KNOWN_ORGS
 
 
@@ -114,7 +114,7 @@ def _countries(folded: str) -> list[str]:
     return _COUNTRY_LEXICON.find(folded)
 
 
-def find_orgs(folded: str, gazetteer: Gazetteer, words: list[str] | None = None,
+def find_orgs(folded: str, gazetteer: Gazetteer, words: list[str] | Tokens | None = None,
               ) -> list[OrgLike]:
     """The organisations named in folded text (or its `words`), in order, once each."""
     found: list[OrgLike] = []
@@ -147,14 +147,15 @@ def title_orgs(title: str) -> list[str]:
 
 def victim(title: str, body: str, folded_title: str, folded_body: str, domains: Iterable[str],
            *, organisations: Iterable[OrgLike] = (), lang: str | None = None,
-           words: list[str] | None = None, currency: str | None = None) -> Victim:
+           words: list[str] | Tokens | None = None, currency: str | None = None) -> Victim:
     """`victim.orgs`, `victim.domains` and `victim.country` of a post. Without any sign of a
     country, a post in a language spoken mostly in one country is taken to be about it."""
     operator = compile_orgs(tuple(organisations))
-    body_words = words if words is not None else tokens(folded_body)
+    body_words = words if isinstance(words, Tokens) else Tokens(folded_body, words)
+    title_words = Tokens(folded_title)
     orgs: list[OrgLike] = []
     for gazetteer in (operator, _SHIPPED):
-        for text, text_words in ((folded_title, None), (folded_body, body_words)):
+        for text, text_words in ((folded_title, title_words), (folded_body, body_words)):
             for org in find_orgs(text, gazetteer, text_words):
                 if all(fold(org.name) != fold(o.name) for o in orgs):
                     orgs.append(org)
@@ -165,7 +166,7 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
             names.append(name)
     domains = tuple(domains)
     votes: dict[str, float] = {}
-    for text, folded, weight, text_words in ((title, folded_title, 2.0, None),
+    for text, folded, weight, text_words in ((title, folded_title, 2.0, title_words),
                                              (body, folded_body, 1.0, body_words)):
         for code in _COUNTRY_LEXICON.find(folded, text_words):
             if code != "--":
