@@ -13,6 +13,8 @@ character by character and also tells, for each folded character, where it came 
 original, so a match can be highlighted in the text the forum showed.
 """
 
+# Not merged with monitor/normalize/fold.py: that one keeps punctuation and maps foreign digits
+# for the number readers; matching here needs punctuation folded away ("bpjs-kesehatan").
 from __future__ import annotations
 
 import re

@@ -2,6 +2,9 @@
 function as the text it is matched against, so neither side has to care about case, width,
 accents or the digits of other scripts."""
 
+# Not merged with monitor/fold.py (rules): that one turns punctuation into spaces, which would
+# erase what the number, price and link readers need ("1.5кк", "$500", "[.]"), and keeps
+# foreign digits, which these readers need as ASCII.
 from __future__ import annotations
 
 import re
