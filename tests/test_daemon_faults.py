@@ -12,6 +12,8 @@ import os
 import re
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from monitor.state import db, outbox, spool
 from monitor.tor import free_ports
 from tests.crawl_helpers import lab_source
 from tests.daemon_helpers import (
+    DaemonRun,
     alert_messages,
     assert_alerted_once,
     assert_indexed_once,
@@ -34,6 +37,7 @@ from tests.daemon_helpers import (
     stored_versions,
     wait_for,
 )
+from tests.fixtures.elasticsearch import EsProxy
 
 BOARDS = ["databases", "leaks"]
 OUTAGE_S = 60.0  # how long the receiver keeps answering 500
@@ -169,11 +173,7 @@ def test_elasticsearch_unreachable_for_a_while(tmp_path: Path, forums: LabForums
                                                slack_receiver: SlackReceiver, es: Elasticsearch,
                                                es_url: str, es_prefix: str) -> None:
     slack_receiver.reset()
-    source = lab_source(forums, "mybblab", "mybb", BOARDS, interval="4s", jitter="0s")
-    with es_proxy(es_url) as proxy, daemon_run(
-            tmp_path, sources=[source], es_url=proxy.url, prefix=es_prefix,
-            receiver=slack_receiver, monitor={"ops": {"es_down_after": f"{ES_DOWN_AFTER_S}s"}}
-    ) as d:
+    with behind_es_proxy(tmp_path, forums, slack_receiver, es_url, es_prefix) as (proxy, d):
         d.start()
         d.wait_crawls("mybblab")
         wait_for("the seeded listings indexed and alerted", lambda: spool_waiting(d.state_dir)
@@ -201,12 +201,32 @@ def test_elasticsearch_unreachable_for_a_while(tmp_path: Path, forums: LabForums
                  proc=d.proc)
         d.wait_crawls("mybblab", 2)
         assert d.stop() == 0
-    down_msg, recovered = ops_texts(slack_receiver)
+    assert_es_outage_survived(es, es_prefix, forums, slack_receiver, d.state_dir, titles)
+
+
+@contextmanager
+def behind_es_proxy(tmp_path: Path, forums: LabForums, receiver: SlackReceiver, es_url: str,
+                    prefix: str) -> Iterator[tuple[EsProxy, DaemonRun]]:
+    """A daemon crawling the lab MyBB forum every 4 s into Elasticsearch through a proxy the
+    test can cut, with a short ES-down threshold for ops alerts. Not started yet."""
+    source = lab_source(forums, "mybblab", "mybb", BOARDS, interval="4s", jitter="0s")
+    with es_proxy(es_url) as proxy, daemon_run(
+            tmp_path, sources=[source], es_url=proxy.url, prefix=prefix, receiver=receiver,
+            monitor={"ops": {"es_down_after": f"{ES_DOWN_AFTER_S}s"}}) as d:
+        yield proxy, d
+
+
+def assert_es_outage_survived(es: Elasticsearch, prefix: str, forums: LabForums,
+                              receiver: SlackReceiver, state_dir: Path,
+                              titles: list[str]) -> None:
+    """One ES-down ops alert and one recovery; nothing lost or sent twice; every alert sent
+    is in the `alerts` index too (indexed late, once Elasticsearch answered)."""
+    down_msg, recovered = ops_texts(receiver)
     assert "Elasticsearch has been unreachable" in down_msg
     assert recovered.startswith("Bazaarwatch ops: Recovered: Elasticsearch answers again")
-    rows = assert_alerted_once(slack_receiver, d.state_dir, titles)
-    assert_indexed_once(es, es_prefix, d.state_dir, lab_threads(forums, "mybblab", "mybb", BOARDS))
-    hits = es.search(index=f"{es_prefix}alerts", size=1000, source=False)["hits"]["hits"]
+    rows = assert_alerted_once(receiver, state_dir, titles)
+    assert_indexed_once(es, prefix, state_dir, lab_threads(forums, "mybblab", "mybb", BOARDS))
+    hits = es.search(index=f"{prefix}alerts", size=1000, source=False)["hits"]["hits"]
     assert sorted(h["_id"] for h in hits) == sorted(r.id for r in rows)
 
 
@@ -255,3 +275,31 @@ def test_managed_tor_killed(tmp_path: Path, tornet: TorNetwork, forums: LabForum
     tor_down = [t for t in ops_texts(slack_receiver) if "tor is down" in t]
     tor_up = [t for t in ops_texts(slack_receiver) if "Recovered: tor is up" in t]
     assert len(tor_down) <= 1 and len(tor_up) == len(tor_down)
+
+
+def test_elasticsearch_unreachable_at_start(tmp_path: Path, forums: LabForums,
+                                            slack_receiver: SlackReceiver, es: Elasticsearch,
+                                            es_url: str, es_prefix: str) -> None:
+    """Before `es setup` could run: the first crawls go to the spool, alerts go out at once,
+    and once Elasticsearch answers the setup runs and the whole spool is replayed."""
+    slack_receiver.reset()
+    with behind_es_proxy(tmp_path, forums, slack_receiver, es_url, es_prefix) as (proxy, d):
+        proxy.mode = "drop"
+        d.start()
+        d.wait_crawls("mybblab", 2)
+        wait_for("the seeded listings' alerts", lambda: outbox_waiting(d.state_dir) == 0
+                 and alert_messages(slack_receiver), proc=d.proc)
+        wait_for("the ES-down ops alert", lambda: ops_texts(slack_receiver), proc=d.proc)
+        spooled = spool_waiting(d.state_dir)
+        assert spooled == 2 * len(lab_threads(forums, "mybblab", "mybb", BOARDS))
+        assert not es.indices.exists_alias(name=f"{es_prefix}listings")
+
+        proxy.mode = "up"
+        wait_for("the spool replayed", lambda: spool_waiting(d.state_dir) == 0, proc=d.proc)
+        wait_for("the recovery message", lambda: len(ops_texts(slack_receiver)) >= 2,
+                 proc=d.proc)
+        titles = add_posts(forums, "leaks", "after setup")
+        wait_for("the new posts' alerts", lambda: alerted(slack_receiver, titles), proc=d.proc)
+        d.wait_crawls("mybblab", 2)
+        assert d.stop() == 0
+    assert_es_outage_survived(es, es_prefix, forums, slack_receiver, d.state_dir, titles)
