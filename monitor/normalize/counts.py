@@ -111,9 +111,8 @@ _AFTER_FILLER = re.compile(
 # A clause ends at these; an opening bracket ends one only looking forward ("5M (sample 10k)"),
 # not looking back ("Sample (500 rows)").
 # Written as one leading character class (so the engine skips to candidates on its own) with
-# look-behinds for the rest of each alternative: "\n", a mark, ", ", ". ", " - ", " & ".
-_CLAUSE_START = re.compile(r"[\n;|•。！？!?)\]}，、،؛,.\s](?:(?<=[\n;|•。！？!?)\]}，、،؛])"
-                           r"|(?<=[,.])\s|(?<=\s)[-–—+/]\s|(?<=\s)&\s)")
+# look-behinds for the rest of each alternative: "\n", a mark, ", ", ". ", " - ", " & ". Clauses
+# start after the same marks but for the opening brackets ("Sample (500 rows)").
 _CLAUSE_END = re.compile(r"[\n;|•。！？!?()\[\]{}，、،؛,.\s](?:(?<=[\n;|•。！？!?()\[\]{}，、،؛])"
                          r"|(?<=[,.])\s|(?<=\s)[-–—+/]\s|(?<=\s)&\s)")
 
@@ -207,8 +206,10 @@ class _Clauses:
 
     def __init__(self, text: str):
         self.size = len(text)
-        self.starts = [m.end() for m in _CLAUSE_START.finditer(text)]
-        self.ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        # one pass: a clause start is a clause end that is not an opening bracket
+        found = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text)]
+        self.ends = [a for a, _ in found]
+        self.starts = [b for a, b in found if b - a != 1 or text[a] not in "([{"]
 
     def around(self, start: int, end: int, reach: int = 60) -> tuple[int, int]:
         lo = max(0, start - reach)

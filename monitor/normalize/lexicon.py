@@ -36,6 +36,26 @@ class Tokens:
         self.han = not folded.isascii() and _HAN.search(folded) is not None
 
 
+def _positions(words: list[str], wanted: set[str] | frozenset[str]) -> list[int]:
+    """Where the `wanted` words stand in `words`, in order. A few words are found by
+    `list.index` (a scan in C); many by one pass."""
+    if not wanted:
+        return []
+    if len(wanted) > 6:
+        return [i for i, w in enumerate(words) if w in wanted]
+    spots: list[int] = []
+    for word in wanted:
+        i = -1
+        try:
+            while True:
+                i = words.index(word, i + 1)
+                spots.append(i)
+        except ValueError:
+            pass
+    spots.sort()
+    return spots
+
+
 class Lexicon:
     """Phrases mapped to values; `find` yields the values of the phrases in a text, in order."""
 
@@ -76,7 +96,7 @@ class Lexicon:
             if stems:
                 wanted |= {w for w in cut.uniq - wanted if w[:3] in stems}
             after = 0  # the end of the last phrase read: a phrase's words are not read again
-            for i in [i for i, w in enumerate(words) if w in wanted] if wanted else ():
+            for i in _positions(words, wanted):
                 if i < after:
                     continue
                 word = words[i]

@@ -61,6 +61,12 @@ _SAMPLE_LABEL = re.compile(
     r"сэмпл|sampel|contoh|unduh|amostra|baixar|muestra|descarga|descargar|echantillon|"
     r"échantillon|telechargement|téléchargement|miroir|样本|下载|عينة|تحميل|सैंपल|डाउनलोड)"
     r"[^\n]{0,25}$", re.IGNORECASE)
+# A piece of every label word above: a window without any of them holds no label, and looking
+# for a few substrings costs less than the search.
+_LABEL_HINTS = ("sampl", "sampel", "downl", "dl", "mirr", "proof", "previ", "скачат", "зеркал",
+                "пример", "семпл", "сэмпл", "contoh", "unduh", "amostr", "baixar", "muestr",
+                "descarg", "chantillon", "chargement", "miroir", "样本", "下载", "عينة", "تحميل",
+                "सैंपल", "डाउनलोड")
 _SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
 _MAX_MARKS = 500
 _DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
@@ -87,6 +93,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
     contacts: list[Contact] = []
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
+    aligned = len(lowered) == len(text)  # lower() kept every position (it nearly always does)
     for m in _emails(text):
         taken.append(m.span())
         host = refang_host(m.group("host"))
@@ -111,7 +118,9 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
                     found = (_clean(found[0] + split.group(1)), True)
             urls.append(found)
             line_start = text.rfind("\n", 0, m.start()) + 1
-            if _SAMPLE_LABEL.search(text, max(line_start, m.start() - 50), m.start()):
+            lo = max(line_start, m.start() - 50)
+            if (not aligned or any(w in lowered[lo:m.start()] for w in _LABEL_HINTS)) and (
+                    _SAMPLE_LABEL.search(text, lo, m.start())):
                 labelled.add(found[0])
     for href in hrefs:
         found_href = _from_href(href, forum_url)

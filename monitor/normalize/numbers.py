@@ -141,8 +141,8 @@ def parse_digits(digits: str, *, integer: bool, lang: str | None, has_multiplier
 
 def scaled(value: float, multiplier: float) -> float:
     """`value` times `multiplier` in decimal arithmetic: 2.3 lakh is 230000, not 229999.99..."""
-    if multiplier == 1.0:
-        return value
+    if multiplier == 1.0 or value.is_integer():
+        return value * multiplier  # whole numbers multiply exactly in floats (below 2**53)
     return float(Decimal(repr(value)) * Decimal(repr(multiplier)))
 
 
@@ -163,7 +163,7 @@ def _mil_value(text: str, start: int, end: int, lang: str | None) -> float:
 
 
 def multiplier_value(word: str, lang: str | None) -> float:
-    w = re.sub(r"\s+", " ", word.strip())
+    w = " ".join(word.split())
     if w == "mil":
         return 1e3 if lang in ("es", "pt") else 1e6
     if w == "mi":
