@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from monitor.models import Price
-from monitor.normalize.fold import fold, words_pattern
+from monitor.normalize.fold import first_words, fold, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import Scanned, scan
 
@@ -106,13 +106,16 @@ _BUY_NOW = re.compile(words_pattern((
     "instant buy", "instant", "beli langsung", "compra inmediata", "compra imediata",
     "achat immediat", "achat immédiat", "buyout", "ab",
 )) + r"|一口价|秒杀")
-_NEGOTIABLE = re.compile(words_pattern((
+_NEGOTIABLE_WORDS = (
     "negotiable", "nego", "negotiate", "negotiation", "obo", "or best offer", "best offer",
     "make an offer", "make offer", "make me an offer", "open to offers", "offers", "торг",
     "торг уместен", "договорная", "договоримся", "bisa nego", "negociable", "negociavel",
     "negociável", "a negociar", "negociar", "a combinar", "à negocier", "a negocier",
     "à débattre", "a debattre", "negociable", "قابل للتفاوض", "للتفاوض", "मोलभाव",
-)) + r"|可谈|可议|可商量|面议|议价|好说")
+)
+_NEGOTIABLE_CJK = ("可谈", "可议", "可商量", "面议", "议价", "好说")
+_NEGOTIABLE = re.compile(words_pattern(_NEGOTIABLE_WORDS) + "|" + "|".join(_NEGOTIABLE_CJK))
+_NEGOTIABLE_FIRST = first_words(_NEGOTIABLE_WORDS)
 _NOT_PRICE = re.compile(words_pattern((
     "revenue", "revenues", "turnover", "omzet", "выручка", "оборот", "balance", "balances",
     "баланс", "остаток", "saldo", "income", "receita", "ingresos", "chiffre d'affaires",
@@ -197,25 +200,30 @@ def price(title: str | Scanned, body: str | Scanned, lang: str | None, *,
     chosen: PriceMention | None = None
     body_found: list[PriceMention] = []
     step = buy_now = None
-    negotiable = bool(_NEGOTIABLE.search(body.masked) or _NEGOTIABLE.search(title.masked))
+    negotiable = any(text.may_hold(_NEGOTIABLE_FIRST, _NEGOTIABLE_CJK)
+                     and _NEGOTIABLE.search(text.masked) for text in (body, title))
     for text in (body, title):
         masked = text.masked
-        found = [m for m in mentions(text, lang)
-                 if not _NOT_PRICE.search(_clause_before(masked, m.start, 30))
+        # each mention's clause is cut once (40 characters back); the narrower looks below
+        # take its end
+        listed = mentions(text, lang)
+        clause = {m.start: _clause_before(masked, m.start) for m in listed}
+        found = [m for m in listed
+                 if not _NOT_PRICE.search(clause[m.start][-30:])
                  and not _NOT_PRICE_AFTER.match(masked, m.end)]
         if text is body:
             body_found = found
         if not found:
             continue
-        starts = [m for m in found if _START.search(_clause_before(masked, m.start, 25))]
+        starts = [m for m in found if _START.search(clause[m.start][-25:])]
         if starts:
             chosen = starts[0]
             step = next((m.number.value for m in found
-                         if _STEP.search(_clause_before(masked, m.start, 20))), None)
+                         if _STEP.search(clause[m.start][-20:])), None)
             buy_now = next((m.number.value for m in found
-                            if _BUY_NOW.search(_clause_before(masked, m.start, 20))), None)
+                            if _BUY_NOW.search(clause[m.start][-20:])), None)
             break
-        keyed = [m for m in found if _PRICE_WORD.search(_clause_before(masked, m.start))]
+        keyed = [m for m in found if _PRICE_WORD.search(clause[m.start])]
         chosen = (keyed or found)[0]
         if keyed or text is title:
             break

@@ -79,8 +79,10 @@ def compile_orgs(orgs: tuple[OrgLike, ...]) -> Gazetteer:
 
 
 # Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay).
+# Written from its first letter (a rare capital, so the engine skips to it on its own):
+# US | U.S.A. | UK | RSA | PRC | RF, not inside a word.
 _UPPER_CODES = re.compile(
-    r"(?<![A-Za-z.])(?:US|U\.S\.A?\.?|UK|RSA|PRC|RF)(?![A-Za-z])")
+    r"[URP](?<![A-Za-z.][URP])(?:(?<=U)(?:S|\.S\.A?\.?|K)|(?<=R)(?:SA|F)|(?<=P)RC)(?![A-Za-z])")
 _UPPER_CODE_COUNTRY = {"US": "US", "USA": "US", "US.": "US", "USA.": "US", "UK": "GB",
                        "KSA": "SA", "UAE": "AE", "RSA": "ZA", "PRC": "CN", "RF": "RU", "РФ": "RU"}
 # Languages whose posts are, failing any other sign, about one country.
