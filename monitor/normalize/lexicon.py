@@ -6,7 +6,9 @@ as substrings, Chinese has no spaces) are supported. Both sides are folded (`fol
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
+from operator import itemgetter
 
 from monitor.normalize.fold import fold
 
@@ -14,6 +16,7 @@ from monitor.normalize.fold import fold
 # comma ("name, email, address" holds no "email address").
 _SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_،؛।-]+"
                     r"|[,;:/()|•。、，！？!?،؛।]")
+_FIRST3 = itemgetter(slice(None, 3))
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
@@ -27,13 +30,38 @@ class Tokens:
     """A folded text cut into `tokens` once, with what every lexicon asks of it first (its set
     of words, whether it holds Han characters), so several lexicons share one cut."""
 
-    __slots__ = ("folded", "han", "uniq", "words")
+    __slots__ = ("_ordered", "_prefixes", "folded", "han", "uniq", "words")
 
     def __init__(self, folded: str, words: list[str] | None = None):
         self.folded = folded
         self.words = words if words is not None else tokens(folded)
         self.uniq = frozenset(self.words)
         self.han = not folded.isascii() and _HAN.search(folded) is not None
+        self._prefixes: frozenset[str] | None = None
+        self._ordered: list[str] | None = None
+
+    def with_prefixes(self, keys: frozenset[str]) -> set[str]:
+        """The words whose first three characters are one of `keys` (a lexicon's stems): the
+        keys present are found by set arithmetic, their words by bisection of the sorted
+        words, so no Python loop runs over every word."""
+        if self._prefixes is None:
+            self._prefixes = frozenset(map(_FIRST3, self.uniq))
+        hit = self._prefixes & keys
+        if not hit:
+            return set()
+        if self._ordered is None:
+            self._ordered = sorted(self.uniq)
+        ordered = self._ordered
+        found = set()
+        for key in hit:
+            i = bisect_left(ordered, key)
+            while i < len(ordered) and ordered[i].startswith(key):
+                if ordered[i][:3] == key:
+                    found.add(ordered[i])
+                i += 1
+            if key in self.uniq:
+                found.add(key)  # a word shorter than three characters that is a key itself
+        return found
 
 
 def _positions(words: list[str], wanted: set[str] | frozenset[str]) -> list[int]:
@@ -78,6 +106,7 @@ class Lexicon:
                 self._exact.setdefault(key, value)
                 self._longest[words[0]] = max(self._longest.get(words[0], 1), len(words))
         self._starts = frozenset(self._longest)
+        self._stem_keys = frozenset(self._stems)
         for bucket in self._stems.values():
             bucket.sort(key=lambda kv: len(kv[0]), reverse=True)
 
@@ -94,7 +123,7 @@ class Lexicon:
             # them is set arithmetic, done in C, and the walk visits only their positions
             wanted = cut.uniq & self._starts
             if stems:
-                wanted |= {w for w in cut.uniq - wanted if w[:3] in stems}
+                wanted |= cut.with_prefixes(self._stem_keys)
             after = 0  # the end of the last phrase read: a phrase's words are not read again
             for i in _positions(words, wanted):
                 if i < after:

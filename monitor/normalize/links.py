@@ -119,7 +119,8 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
             urls.append(found)
             line_start = text.rfind("\n", 0, m.start()) + 1
             lo = max(line_start, m.start() - 50)
-            if (not aligned or any(w in lowered[lo:m.start()] for w in _LABEL_HINTS)) and (
+            window = lowered[lo:m.start()]
+            if (not aligned or any(w in window for w in _LABEL_HINTS)) and (
                     _SAMPLE_LABEL.search(text, lo, m.start())):
                 labelled.add(found[0])
     for href in hrefs:

@@ -216,16 +216,21 @@ def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[N
             mult = (_mil_value(text, m.start(), mm.end(), lang) if word == "mil"
                     else multiplier_value(word, lang))
             end = mm.end()
-        try:
-            base = parse_digits(digits, integer=integer, lang=lang, has_multiplier=mult != 1.0)
-        except ValueError:
-            continue
+        if digits.isdigit():
+            base = float(digits)  # most numbers: no separator to resolve
+        else:
+            try:
+                base = parse_digits(digits, integer=integer, lang=lang,
+                                    has_multiplier=mult != 1.0)
+            except ValueError:
+                continue
         found.append(Number(m.start(), end, scaled(base, mult), text[m.start():end], mult))
-    for m in _ZH_NUMERAL.finditer(text) if not text.isascii() else ():
-        value = zh_numeral(m.group())
-        if value is not None and (value >= 10 or m.group()[-1] in "万萬亿億"):
-            found.append(Number(m.start(), m.end(), float(value), m.group(), 1.0))
-    found.sort(key=lambda n: n.start)
+    if not text.isascii():
+        for m in _ZH_NUMERAL.finditer(text):
+            value = zh_numeral(m.group())
+            if value is not None and (value >= 10 or m.group()[-1] in "万萬亿億"):
+                found.append(Number(m.start(), m.end(), float(value), m.group(), 1.0))
+        found.sort(key=lambda n: n.start)
     return _join_ranges(text, found)
 
 
