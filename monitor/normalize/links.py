@@ -242,8 +242,9 @@ def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str
         bare = host[4:] if host.startswith("www.") else host
         if forum_host and (host == forum_host or bare == forum_host.removeprefix("www.")):
             continue
-        if host_in(host, CONTACT_HOSTS):
-            if host_in(host, frozenset({"t.me", "telegram.me", "telegram.dog"})):
+        roles = _host_roles(host)
+        if "contact" in roles:
+            if "telegram" in roles:
                 handle = parts.path.strip("/").split("/")[0]
                 if handle and handle not in ("joinchat", "s", "c", "+"):
                     contacts.append(Contact("telegram", "@" + handle.lstrip("+")))
@@ -254,14 +255,40 @@ def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str
                 samples.append(SampleLink(url, host, True, defanged))
             continue
         labelled_data = (url in labelled and parts.path.strip("/")
-                         and not host_in(host, NEUTRAL_HOSTS))
-        if (host_in(host, FILE_HOSTS) or host_in(host, PASTE_SITES) or _is_data_path(parts.path)
-                or labelled_data):
+                         and "neutral" not in roles)
+        if "file" in roles or "paste" in roles or _is_data_path(parts.path) or labelled_data:
             samples.append(SampleLink(url, bare, False, defanged))
             continue
-        if not host_in(host, NEUTRAL_HOSTS) and bare not in domains:
+        if "neutral" not in roles and bare not in domains:
             domains.append(bare)
     return FoundLinks(tuple(links), tuple(samples), _dedupe(contacts), tuple(domains))
+
+
+# Every host the tables name, with its roles: a link's host is looked up once, suffix by
+# suffix (as `host_in` does for one table), rather than once per table.
+_ROLES: dict[str, frozenset[str]] = {}
+for _role, _table in (("contact", CONTACT_HOSTS), ("file", FILE_HOSTS), ("paste", PASTE_SITES),
+                      ("neutral", NEUTRAL_HOSTS),
+                      ("telegram", frozenset({"t.me", "telegram.me", "telegram.dog"}))):
+    for _name in _table:
+        _ROLES[_name] = _ROLES.get(_name, frozenset()) | {_role}
+
+
+def _host_roles(host: str) -> frozenset[str]:
+    """The roles of `host` or of a domain it is under (what `host_in` says, for every table)."""
+    host = host.lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if host.count(".") > 8:
+        host = ".".join(host.rsplit(".", 9)[1:])  # tables hold short names: look at the end
+    roles: frozenset[str] = frozenset()
+    while True:
+        found = _ROLES.get(host)
+        if found:
+            roles |= found
+        _, dot, host = host.partition(".")
+        if not dot:
+            return roles
 
 
 def _is_data_path(path: str) -> bool:
