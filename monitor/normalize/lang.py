@@ -6,6 +6,7 @@ small. Too little evidence (a keyword-only title) reads as English, never as som
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from monitor.normalize.fold import fold
 
@@ -67,16 +68,6 @@ _SCRIPTS = {
 }
 
 
-def _script_counts(text: str) -> dict[str, int]:
-    counts = {"latin": len(_SCRIPTS["latin"].findall(text))}
-    if text.isascii():
-        return counts | {"ru": 0, "zh": 0, "ar": 0, "hi": 0}
-    for script in ("ru", "zh", "ar", "hi"):
-        counts[script] = len(_SCRIPTS[script].findall(text))
-    counts["zh"] *= 3  # a Han character carries about a word
-    return counts
-
-
 def detect(title: str, body: str) -> str:
     """The post's language code; `title` and `body` as written (not folded)."""
     # the first part of a post says its language as well as the whole, and costs less
@@ -86,11 +77,14 @@ def detect(title: str, body: str) -> str:
                         if "://" not in w and "@" not in w and "www." not in w and "[." not in w)
     else:
         text = " ".join(head.split())
-    counts = _script_counts(text)
-    latin = counts.pop("latin")
-    script, n = max(counts.items(), key=lambda kv: kv[1])
-    if n >= 6 and n >= 0.3 * latin:
-        return script
+    if not text.isascii():
+        # the other scripts first: only when one of them is there at all is it weighed
+        # against the Latin letters, whose count is the costly one
+        counts = {script: _SCRIPTS[script].subn("", text)[1] for script in ("ru", "zh", "ar", "hi")}
+        counts["zh"] *= 3  # a Han character carries about a word
+        script, n = max(counts.items(), key=lambda kv: kv[1])
+        if n >= 6 and n >= 0.3 * _SCRIPTS["latin"].subn("", text)[1]:
+            return script
     return _latin(text, title)
 
 
@@ -101,13 +95,13 @@ def _latin(text: str, title: str = "") -> str:
     # the title and the labels ("Price:", "Harga:") are the poster's own words; column names
     # and sample rows in the body may be in the victim's language
     for part, weight in ((fold(title), 2), (fold(text), 1)):
-        for found in (_TOKEN.findall(part), _LABEL.findall(part)):  # a label counts twice
-            for word in found:
-                langs = _WORD_LANGS.get(word.strip("'"))
-                if langs:
-                    share = weight * 60 // len(langs)
-                    for lang in langs:
-                        scores[lang] += share
+        # each word once, times its count (a label counts twice)
+        for word, count in Counter(_TOKEN.findall(part) + _LABEL.findall(part)).items():
+            langs = _WORD_LANGS.get(word.strip("'"))
+            if langs:
+                share = count * weight * 60 // len(langs)
+                for lang in langs:
+                    scores[lang] += share
     lowered = text.lower()
     # Portuguese and Spanish marks are all outside ASCII; French elisions ("qu'", "d'") are not
     for lang, pattern in _ACCENTS.items() if not lowered.isascii() else _ACCENTS_ASCII:
