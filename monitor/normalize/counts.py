@@ -110,11 +110,12 @@ _AFTER_FILLER = re.compile(
     r"на|of|by|-|:)?\s*$")
 # A clause ends at these; an opening bracket ends one only looking forward ("5M (sample 10k)"),
 # not looking back ("Sample (500 rows)").
-# Written as one leading character class (so the engine skips to candidates on its own) with
-# look-behinds for the rest of each alternative: "\n", a mark, ", ", ". ", " - ", " & ". Clauses
-# start after the same marks but for the opening brackets ("Sample (500 rows)").
-_CLAUSE_END = re.compile(r"[\n;|•。！？!?()\[\]{}，、،؛,.\s](?:(?<=[\n;|•。！？!?()\[\]{}，、،؛])"
-                         r"|(?<=[,.])\s|(?<=\s)[-–—+/]\s|(?<=\s)&\s)")
+# Found from the mark itself, which is rare in prose, not from the blank before it (every word
+# has one): "\n", ";", "|", a bracket..., ", " and ". ", and " - ", " + ", " / ", " & " whose
+# leading blank is looked behind at (`_Clauses` puts it back into the span).
+_CLAUSE_MARK = re.compile(r"[\n;|•。！？!?()\[\]{}，、،؛,.\-–—+/&]"
+                          r"(?:(?<=[\n;|•。！？!?()\[\]{}，、،؛])|(?<=[,.])\s|(?<=\s[-–—+/&])\s)")
+_BLANK_LED = frozenset("-–—+/&")
 
 
 class CountMention(NamedTuple):  # a tuple: made by the thousand per post, and cheaply
@@ -207,9 +208,19 @@ class _Clauses:
     def __init__(self, text: str):
         self.size = len(text)
         # one pass: a clause start is a clause end that is not an opening bracket
-        found = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text)]
-        self.ends = [a for a, _ in found]
-        self.starts = [b for a, b in found if b - a != 1 or text[a] not in "([{"]
+        self.ends: list[int] = []
+        self.starts: list[int] = []
+        last = 0
+        for m in _CLAUSE_MARK.finditer(text):
+            a, b = m.span()
+            if text[a] in _BLANK_LED:
+                a -= 1  # " - ": the blank before the dash is part of the mark
+                if a < last:
+                    continue  # that blank ended the mark before (",  - ", "\n- ")
+            last = b
+            self.ends.append(a)
+            if b - a != 1 or text[a] not in "([{":
+                self.starts.append(b)
 
     def around(self, start: int, end: int, reach: int = 60) -> tuple[int, int]:
         lo = max(0, start - reach)

@@ -6,7 +6,6 @@ as substrings, Chinese has no spaces) are supported. Both sides are folded (`fol
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable
 from operator import itemgetter
 
@@ -30,7 +29,7 @@ class Tokens:
     """A folded text cut into `tokens` once, with what every lexicon asks of it first (its set
     of words, whether it holds Han characters), so several lexicons share one cut."""
 
-    __slots__ = ("_ordered", "_prefixes", "folded", "han", "uniq", "words")
+    __slots__ = ("_prefixes", "folded", "han", "uniq", "words")
 
     def __init__(self, folded: str, words: list[str] | None = None):
         self.folded = folded
@@ -38,30 +37,16 @@ class Tokens:
         self.uniq = frozenset(self.words)
         self.han = not folded.isascii() and _HAN.search(folded) is not None
         self._prefixes: frozenset[str] | None = None
-        self._ordered: list[str] | None = None
 
     def with_prefixes(self, keys: frozenset[str]) -> set[str]:
-        """The words whose first three characters are one of `keys` (a lexicon's stems): the
-        keys present are found by set arithmetic, their words by bisection of the sorted
-        words, so no Python loop runs over every word."""
+        """The words whose first three characters are one of `keys` (a lexicon's stems); when
+        set arithmetic finds none of the keys there, no loop runs over the words."""
         if self._prefixes is None:
             self._prefixes = frozenset(map(_FIRST3, self.uniq))
         hit = self._prefixes & keys
         if not hit:
             return set()
-        if self._ordered is None:
-            self._ordered = sorted(self.uniq)
-        ordered = self._ordered
-        found = set()
-        for key in hit:
-            i = bisect_left(ordered, key)
-            while i < len(ordered) and ordered[i].startswith(key):
-                if ordered[i][:3] == key:
-                    found.add(ordered[i])
-                i += 1
-            if key in self.uniq:
-                found.add(key)  # a word shorter than three characters that is a key itself
-        return found
+        return {w for w in self.uniq if w[:3] in hit}
 
 
 def _positions(words: list[str], wanted: set[str] | frozenset[str]) -> list[int]:
