@@ -374,7 +374,11 @@ class TorController:
                                              cookie_path=self.data_dir / "control_auth_cookie")
                 return self._take_ownership(controller)
             except TorError as e:
-                if not isinstance(e.__cause__, stem.SocketError) or time.monotonic() > deadline:
+                # a relaunched tor opens its ControlPort before it rewrites the cookie file: the
+                # previous tor's cookie fails until then (seen in the daemon's tor-kill test)
+                starting = isinstance(e.__cause__,
+                                      stem.SocketError | stem.connection.CookieAuthFailed)
+                if not starting or time.monotonic() > deadline:
                     raise
             time.sleep(0.1)
 
@@ -512,6 +516,9 @@ class TorController:
                 self.wait_bootstrap()
             except TorError as e:
                 log.error("tor relaunch failed, retrying: %s", e)
+                with self._lock:  # a tor we could not take control of is relaunched too
+                    if self._popen is not None and self._popen.poll() is None:
+                        terminate(self._popen.pid, popen=self._popen)
                 continue
             self.restarts += 1
             self._ready.set()
