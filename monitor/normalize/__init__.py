@@ -62,9 +62,11 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
     full_body, body = body, body[:MAX_BODY_CHARS]
     lang = detect(title, body)
     f_title, f_body = fold(title), fold(body)
-    found = extract(f"{title}\n{body}", hrefs, raw.url)
+    both = f"{title}\n{body}"
+    long_words = [word for word in both.split() if len(word) >= 26]  # links, IDs, addresses
+    found = extract(both, hrefs, raw.url, long_words=long_words)
     s_title, s_body = scan(f_title, lang), scan(f_body, lang)
-    counted = records(s_title, s_body, lang, original=f"{title}\n{body}")
+    counted = records(s_title, s_body, lang, original=both)
     asked = price(s_title, s_body, lang, rates=rates)
     kind = post_type(f_title, f_body, price_amount=asked.amount, has_samples=bool(found.samples),
                      paying=asked.amount is not None or asked.currency is not None)
@@ -77,9 +79,10 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         asked = Price(amount=0.0, currency=None, usd=0.0 if rates is not None else None)
     elif kind == "buy" and asked.amount is None and asked.currency is None:
         asked = Price(currency=crypto_named(f"{s_title.masked}\n{s_body.masked}"))
-    body_words = Tokens(f_body)
+    body_words, title_words = Tokens(f_body), Tokens(f_title)
     hurt = victim(title, body, f_title, f_body, found.domains, organisations=organisations,
-                  lang=lang, words=body_words, currency=asked.currency)
+                  lang=lang, words=body_words, currency=asked.currency, title_words=title_words)
+    fields = set(data_fields(f_title, title_words)) | set(data_fields(f_body, body_words))
     return Listing(
         id=listing_id(raw.source_id, raw.url),
         source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),
@@ -97,9 +100,8 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         samples=found.samples,
         links=found.links,
         contacts=found.contacts,
-        crypto_addresses=addresses(f"{title}\n{body}"),
+        crypto_addresses=addresses(both, long_words),
         victim=hurt,
-        data_fields=tuple(sorted(set(data_fields(f_title)) | set(data_fields(f_body, body_words)),
-                                 key=DATA_FIELDS.index)),
+        data_fields=tuple(sorted(fields, key=DATA_FIELDS.index)),
         evidence=Evidence(),
     )

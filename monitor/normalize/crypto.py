@@ -58,11 +58,13 @@ def bech32_valid(addr: str) -> bool:
     return _bech32_polymod(values) in (_BECH32_CONST, _BECH32M_CONST)
 
 
-def addresses(text: str) -> tuple[CryptoAddress, ...]:
-    """Valid addresses in `text` (original case), in order, without duplicates."""
+def addresses(text: str, long_words: list[str] | None = None) -> tuple[CryptoAddress, ...]:
+    """Valid addresses in `text` (original case), in order, without duplicates; `long_words`:
+    its words of 26 characters or more, when already picked out."""
     found: list[tuple[int, CryptoAddress]] = []
     # only the long words can be addresses: search those, not the whole text
-    long_words = [w for w in text.split() if len(w) >= 26]
+    if long_words is None:
+        long_words = [w for w in text.split() if len(w) >= 26]
     if not long_words:
         return ()
     text = "\n".join(long_words)

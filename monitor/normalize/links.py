@@ -87,8 +87,10 @@ def refang_host(host: str) -> str:
     return _DEFANG_DOT.sub(".", host).lower().rstrip(".")
 
 
-def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> FoundLinks:
-    """Links, samples, contacts and candidate victim domains in `text` and `hrefs`."""
+def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
+            long_words: list[str] | None = None) -> FoundLinks:
+    """Links, samples, contacts and candidate victim domains in `text` and `hrefs`;
+    `long_words`: the words of `text` of 26 characters or more, when already picked out."""
     forum_host = (urlsplit(forum_url).hostname or "") if forum_url else ""
     contacts: list[Contact] = []
     taken: list[tuple[int, int]] = []
@@ -133,7 +135,8 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "") -> Foun
                 or _TG_AFTER.match(text, m.end())):
             contacts.append(Contact("telegram", "@" + m.group(1)))
     # Session and Tox IDs are long words: only those are searched, not the whole text
-    long_words = [word for word in text.split() if len(word) >= 66]
+    long_words = [word for word in (text.split() if long_words is None else long_words)
+                  if len(word) >= 66]
     for m in (m for word in long_words for m in _SESSION.finditer(word)):
         contacts.append(Contact("session", m.group().lower()))
     for m in (m for word in long_words for m in _TOX.finditer(word)):

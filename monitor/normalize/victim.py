@@ -149,12 +149,13 @@ def title_orgs(title: str) -> list[str]:
 
 def victim(title: str, body: str, folded_title: str, folded_body: str, domains: Iterable[str],
            *, organisations: Iterable[OrgLike] = (), lang: str | None = None,
-           words: list[str] | Tokens | None = None, currency: str | None = None) -> Victim:
+           words: list[str] | Tokens | None = None, currency: str | None = None,
+           title_words: Tokens | None = None) -> Victim:
     """`victim.orgs`, `victim.domains` and `victim.country` of a post. Without any sign of a
     country, a post in a language spoken mostly in one country is taken to be about it."""
     operator = compile_orgs(tuple(organisations))
     body_words = words if isinstance(words, Tokens) else Tokens(folded_body, words)
-    title_words = Tokens(folded_title)
+    title_words = title_words if title_words is not None else Tokens(folded_title)
     orgs: list[OrgLike] = []
     for gazetteer in (operator, _SHIPPED):
         for text, text_words in ((folded_title, title_words), (folded_body, body_words)):
