@@ -156,15 +156,27 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
             before = masked[max(0, n.start - 80):n.start]
         if _NOT_COUNT_AFTER.match(after) or _NOT_COUNT_BEFORE.search(before[-12:]):
             continue
-        after_words = set(WORD.findall(after, 0, 40))
-        unit_after = bool(_UNIT.match(after.lstrip(" :")) or _unit_near(after, after_words))
+        # the words around the number are cut only when a table's gate needs them
+        after_words: set[str] | None = None
+        unit_after = _UNIT.match(after.lstrip(" :")) is not None
+        if not unit_after:
+            after_words = set(WORD.findall(after, 0, 40))
+            unit_after = _unit_near(after, after_words)
         spaced = not n.text.isdigit() and _SPACED_DIGITS.search(n.text) is not None
         if not unit_after and spaced:
             continue  # "999 888 777" is a phone number unless a unit follows it
-        before_words = set(WORD.findall(before))
-        unit = unit_after or _unit_before(before, before_words)
-        sample = (_sample_marker(before, after, any_total, before_words | after_words)
-                  if any_sample else None)
+        before_words: set[str] | None = None
+        unit = unit_after
+        if not unit:
+            before_words = set(WORD.findall(before))
+            unit = _unit_before(before, before_words)
+        sample = None
+        if any_sample:
+            if after_words is None:
+                after_words = set(WORD.findall(after, 0, 40))
+            if before_words is None:
+                before_words = set(WORD.findall(before))
+            sample = _sample_marker(before, after, any_total, before_words | after_words)
         plain_year = mult == 1.0 and 1900 <= value <= 2100 and n.text.isdigit()
         if plain_year and not _UNIT.match(after.lstrip()) and not (
                 sample == "strong" and _SAMPLE_STRONG.search(before[-12:])):
