@@ -48,6 +48,8 @@ def test_range_with_a_decimal_low_end_is_exact() -> None:
     ("Company with revenue of 50 million $. DM me", None, None),
     ("Corp with 50 million $ in annual revenue, 2M rows. Price 3k$", 3000.0, "USD"),
     ("Price $500 per month", 500.0, "USD"),
+    ("SaaS startup, $50M ARR, admin access for 3 BTC", 3.0, "BTC"),
+    ("Shop with 2 million $ in sales, DB for sale", None, None),
 ])
 def test_price(body: str, amount: float | None, currency: str | None) -> None:
     got = price("", fold(body), "en")
@@ -83,6 +85,8 @@ def test_greek_identifiers(text: str, fields: tuple[str, ...]) -> None:
     ("Selling shop", "7M with phone numbers. Price 5000$", {"claimed": 7_000_000}),
     ("База 3.2М строк", "Продам, цена 500$", {"claimed": 3_200_000, "type": "sell"}),
     ("База", "Продам базу 500К строк", {"claimed": 500_000}),
+    ("Tokoshop 91M users", "7M of them with phone numbers. Price 5000$", {"claimed": 91_000_000}),
+    ("Vouched: bought the BPJS leak from Kotz", "download worked", {"type": "other"}),
     ("Exchange KYC dump 50k users", "Passport scans and selfies. Price: $1500",
      {"type": "sell", "amount": 1500.0, "claimed": 50_000}),
     ("Binance KYC leak 50k", "Price 2000 USDT, escrow ok", {"type": "sell", "amount": 2000.0}),

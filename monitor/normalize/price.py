@@ -130,7 +130,7 @@ _NOT_PRICE_AFTER = re.compile(
     r"(?:revenue|revenues|turnover|income|sales|profit|omzet|pendapatan|выручк\w*|оборот\w*|"
     r"доход\w*|прибыл\w*|receita|faturamento|ingresos|facturacion|facturación|ventas|"
     r"chiffre d'affaires|balance|balances|баланс\w*|saldo|valuation|market cap|capitalization|"
-    r"in damages|ransom)(?![^\W\d_])")
+    r"in damages|ransom|arr|mrr|gmv)(?![^\W\d_])")
 _BARE_PRICE = re.compile(
     r"(?:price|цена|harga|precio|preco|preço|prix|السعر|价格|售价)\s*[:=：-]?\s*")
 _CLAUSE_END = re.compile(r"\n|[;|•。！？!?，、،؛]|\.\s|,\s(?!\d)")

@@ -59,7 +59,7 @@ _DOMAIN_IN_TITLE = re.compile(
                               re.IGNORECASE)
 _BEFORE_COUNT = re.compile(
     r"([A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,2})\s+(?:\d[\d.,]*\s?(?:[kKmMbB]|juta|million|"
-    r"billion|millions|milhões|millones|млн|кк)\b)")
+    r"billion|millions|milhões|millones|млн|кк|[мМкК])\b)")
 
 
 @dataclass(frozen=True, slots=True)
