@@ -44,6 +44,29 @@ def first_words(words: object) -> frozenset[str]:
 
 def words_pattern(words: object, *, boundary: bool = True) -> str:
     """A regex alternation of folded `words`, longest first so "juta" is not read as "jt"."""
-    folded = sorted({fold(w) for w in words}, key=len, reverse=True)  # type: ignore[union-attr]
-    alt = "|".join(re.escape(w).replace("\\ ", r"\s+") for w in folded)
+    alt = trie_alternation({fold(w) for w in words})  # type: ignore[union-attr]
     return rf"(?<!\w)(?:{alt})(?!\w)" if boundary else f"(?:{alt})"
+
+
+def trie_alternation(words: set[str], *, blank: str = r"\s+") -> str:
+    """The alternation of `words` (a space stands for `blank`: any run of blanks) as a trie:
+    "rec(?:ords?|...)" rather than "records|record|...". It matches what the flat alternation
+    of the words, longest first, matches, with the same preference (the longest word that
+    fits), but the engine tries a few letters at each position instead of every word."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(blank if ch == " " else re.escape(ch), {})
+        node[""] = {}  # a word ends here
+    return _trie_pattern(root)
+
+
+def _trie_pattern(node: dict[str, dict]) -> str:
+    # a word that ends here is the last choice: longer words are tried first
+    alts = [token + _trie_pattern(child) for token, child in node.items() if token]
+    if "" in node:
+        alts.append("")
+    if len(alts) == 1:
+        return alts[0]
+    return "(?:" + "|".join(alts) + ")"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from monitor.models import Price
-from monitor.normalize.fold import first_words, fold, words_pattern
+from monitor.normalize.fold import first_words, fold, trie_alternation, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import Scanned, scan
 
@@ -70,8 +70,8 @@ _MULT_MONEY = {1e5: "INR", 1e7: "INR"}
 
 
 def _alternation(words: object) -> str:
-    folded = sorted({fold(w) for w in words}, key=len, reverse=True)  # type: ignore[union-attr]
-    return "|".join(re.escape(w) for w in folded)
+    """The folded `words` as one alternation, longest first (as a trie: `trie_alternation`)."""
+    return trie_alternation({fold(w) for w in words}, blank=re.escape(" "))  # type: ignore[union-attr]
 
 
 _PREFIX_FOLDED = {fold(k): v for k, v in _PREFIX.items()}
