@@ -60,8 +60,8 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
     title = (raw.title or "")[:MAX_TITLE_CHARS]
     # what is read is bounded, so a hostile page costs a bounded time; the listing keeps it all
     full_body, body = body, body[:MAX_BODY_CHARS]
-    lang = detect(title, body)
     f_title, f_body = fold(title), fold(body)
+    lang = detect(title, body, folded_title=f_title)
     both = f"{title}\n{body}"
     long_words = [word for word in both.split() if len(word) >= 26]  # links, IDs, addresses
     found = extract(both, hrefs, raw.url, long_words=long_words)

@@ -68,8 +68,9 @@ _SCRIPTS = {
 }
 
 
-def detect(title: str, body: str) -> str:
-    """The post's language code; `title` and `body` as written (not folded)."""
+def detect(title: str, body: str, *, folded_title: str | None = None) -> str:
+    """The post's language code; `title` and `body` as written (not folded); `folded_title`:
+    `fold(title)`, when already made."""
     # the first part of a post says its language as well as the whole, and costs less
     head = f"{title}\n{body[:_SAMPLE_CHARS]}"
     if "://" in head or "@" in head or "www." in head or "[." in head:
@@ -85,16 +86,18 @@ def detect(title: str, body: str) -> str:
         script, n = max(counts.items(), key=lambda kv: kv[1])
         if n >= 6 and n >= 0.3 * _SCRIPTS["latin"].subn("", text)[1]:
             return script
-    return _latin(text, title)
+    return _latin(text, title, folded_title)
 
 
-def _latin(text: str, title: str = "") -> str:
+def _latin(text: str, title: str = "", folded_title: str | None = None) -> str:
     # Scores are kept in whole units of 1/60 (every share below is a whole number of them), so
     # the sums are exact and do not depend on the order of the words.
     scores = dict.fromkeys(_STOPWORDS, 0)
     # the title and the labels ("Price:", "Harga:") are the poster's own words; column names
     # and sample rows in the body may be in the victim's language
-    for part, weight in ((fold(title), 2), (fold(text), 1)):
+    if folded_title is None:
+        folded_title = fold(title)
+    for part, weight in ((folded_title, 2), (fold(text), 1)):
         # each word once, times its count (a label counts twice)
         for word, count in Counter(_TOKEN.findall(part) + _LABEL.findall(part)).items():
             langs = _WORD_LANGS.get(word.strip("'"))

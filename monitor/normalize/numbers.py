@@ -62,6 +62,7 @@ NUMBER = re.compile(  # one leading digit outside the alternation: the engine sk
     r"\d(?:\d{0,2}(?:[ \u00a0\u202f\u2009']\d{3})+(?!\d)(?:[.,]\d+)?|\d*(?:[.,]\d+)*)"
 )
 _NOT_BEFORE = frozenset("0123456789abcdefghijklmnoqrstuvwxyz_")
+_NOT_BEFORE_ANY = _NOT_BEFORE | frozenset(".,-")  # the only characters `_starts_clean` minds
 
 
 def _starts_clean(text: str, i: int) -> bool:
@@ -204,16 +205,16 @@ def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[N
     value is its lower end, what the seller at least claims ("50-60m": 50e6, high=60e6)."""
     found: list[Number] = []
     for m in NUMBER.finditer(text):
-        if not _starts_clean(text, m.start()):
+        start, end = m.span()
+        if start and text[start - 1] in _NOT_BEFORE_ANY and not _starts_clean(text, start):
             continue
         digits = m.group()
-        end = m.end()
         mult = 1.0
         nxt = text[end:end + 2].lstrip(" \u00a0\u202f\u2009")[:1]
-        mm = MULTIPLIER.match(text, end) if nxt and nxt in _MULT_FIRST else None
+        mm = MULTIPLIER.match(text, end) if nxt in _MULT_FIRST else None
         if mm:
             word = mm.group().strip()
-            mult = (_mil_value(text, m.start(), mm.end(), lang) if word == "mil"
+            mult = (_mil_value(text, start, mm.end(), lang) if word == "mil"
                     else multiplier_value(word, lang))
             end = mm.end()
         if digits.isdigit():
@@ -224,7 +225,7 @@ def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[N
                                     has_multiplier=mult != 1.0)
             except ValueError:
                 continue
-        found.append(Number(m.start(), end, scaled(base, mult), text[m.start():end], mult))
+        found.append(Number(start, end, scaled(base, mult), text[start:end], mult))
     if not text.isascii():
         for m in _ZH_NUMERAL.finditer(text):
             value = zh_numeral(m.group())
