@@ -76,13 +76,6 @@ def alerted(receiver: SlackReceiver, titles: list[str]) -> bool:
     return all(any(t in str(m["payload"]) for m in alert_messages(receiver)) for t in titles)
 
 
-def slack_answers_again(receiver: SlackReceiver) -> None:
-    """End a `fail_next(<many>)` outage, keeping what the receiver recorded (reset() would
-    forget the messages the test counts)."""
-    with receiver.state.lock:
-        receiver.state.failures.clear()
-
-
 def sleep_until(moment: float) -> None:
     """Hold a fault until `moment` (time.monotonic()): the outage lasts, nothing is timed."""
     time.sleep(max(0.0, moment - time.monotonic()))
@@ -117,7 +110,7 @@ def test_receiver_answering_500_for_a_minute(tmp_path: Path, forums: LabForums,
         assert not any(t in str(m["payload"]) for m in alert_messages(slack_receiver)
                        for t in titles)
 
-        slack_answers_again(slack_receiver)
+        slack_receiver.stop_failing()  # Slack answers again
         wait_for("the waiting alerts delivered", lambda: alerted(slack_receiver, titles),
                  proc=d.proc)
         d.wait_crawls("mybblab", 2)
@@ -150,7 +143,7 @@ def test_sigkill_during_a_crawl_then_restart(tmp_path: Path, forums: LabForums,
         d.kill()
         queued = outbox_waiting(d.state_dir)
         assert queued >= 1 and not alert_messages(slack_receiver)
-        slack_answers_again(slack_receiver)
+        slack_receiver.stop_failing()  # Slack answers again
 
         title = "[SELLING] BPJS Kesehatan 279M peserta (after the kill)"
         forums.add_thread("mybb", "leaks", title, "279 juta data BPJS Kesehatan. Sample "

@@ -157,6 +157,11 @@ class ReceiverState:
             self.requests.clear()
             self.failures.clear()
 
+    def stop_failing(self) -> None:
+        """Drop the failures still queued; what was received stays recorded."""
+        with self.lock:
+            self.failures.clear()
+
 
 def make_app(state: ReceiverState) -> web.Application:
     app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -289,6 +294,10 @@ class SlackReceiver:
 
     def reset(self) -> None:
         self.state.reset()
+
+    def stop_failing(self) -> None:
+        """End a `fail_next(<many>)` outage, keeping the record of what was received."""
+        self.state.stop_failing()
 
     def wait_for(self, count: int, timeout_s: float = 30.0) -> list[dict[str, Any]]:
         """Block until `count` messages were accepted (or the timeout passed); returns them."""
