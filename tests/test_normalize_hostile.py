@@ -26,6 +26,9 @@ SIZE = 300_000
     ("hyphens", "a-" * (SIZE // 2)),
     ("surrogates", "\udcff\ufffd" * (SIZE // 2)),
     ("nulls", "\x00" * SIZE),
+    # one endless defanged host that fails at its end: each try used to give back every label
+    ("spaced defanged labels", "x (.) " * (SIZE // 6)),
+    ("long labels, spaced dots", ("a" * 60 + " [.] ") * (SIZE // 65)),
 ])
 def test_pathological_bodies_return_a_listing(name: str, body: str) -> None:
     listing = normalize(RawPost("s", "http://forum.example/t/1", "Selling 5M users", body))

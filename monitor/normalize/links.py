@@ -25,6 +25,8 @@ from monitor.normalize.hosts import (
 )
 from monitor.onion import is_valid_v3_onion
 
+# A host has at most 127 labels (DNS): the bound keeps a failed try short on hostile text
+# ("x (.) x (.) ..." read as one endless host, then given back label by label).
 _DOT = r"(?:\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?|\.)"
 # Possessive: a label never gives characters back, which keeps the scan linear on prose.
 _LABEL = r"[a-z0-9][a-z0-9-]*+"
@@ -33,13 +35,13 @@ _SCHEME = (r"(?P<scheme>(?:h[tx*]{2}p|h\[tt\]p|h\[xx\]p)(?P<s>s?)\s?"
            r"|(?:h[tx*]{2}p)(?P<s2>s?)\[://\]|ftp://)")
 _PATH = r"(?P<path>[/?#](?:\[\.\]|\[dot\]|[^\s<>\"'\[\]\)}`|\u3000-\u303f\uff0c])*)?"
 URL = re.compile(
-    rf"(?<![\w@.\-/])(?:{_SCHEME})?(?P<host>(?:{_LABEL}{_DOT})+(?P<tld>[a-z]{{2,24}}))"
+    rf"(?<![\w@.\-/])(?:{_SCHEME})?(?P<host>(?:{_LABEL}{_DOT}){{1,127}}(?P<tld>[a-z]{{2,24}}))"
     rf"(?P<port>:\d{{2,5}})?(?![\w-]){_PATH}",
     re.IGNORECASE,
 )
 EMAIL = re.compile(
     rf"(?<![\w.+-])(?P<user>[a-z0-9][\w.+-]*)\s?(?:@|\[@\]|\(@\)|\[at\]|\(at\)|\{{at\}})\s?"
-    rf"(?P<host>(?:{_LABEL}{_DOT})+[a-z]{{2,24}})(?![\w-])",
+    rf"(?P<host>(?:{_LABEL}{_DOT}){{1,127}}[a-z]{{2,24}})(?![\w-])",
     re.IGNORECASE,
 )
 MAGNET = re.compile(r"magnet:\?xt=urn:[a-z0-9]+:[a-z0-9]{32,40}[^\s<>\"'\]\)]*", re.IGNORECASE)
@@ -67,6 +69,11 @@ _LABEL_HINTS = ("sampl", "sampel", "downl", "dl", "mirr", "proof", "previ", "с�
                 "пример", "семпл", "сэмпл", "contoh", "unduh", "amostr", "baixar", "muestr",
                 "descarg", "chantillon", "chargement", "miroir", "样本", "下载", "عينة", "تحميل",
                 "सैंपल", "डाउनलोड")
+_DOT_HINT = re.compile(r"[.\[({](?:(?<=\.)[a-z0-9]|(?<=[\[({])\s?(?:\.|dot))", re.IGNORECASE)
+# what `_LABEL` takes, case-insensitively (with the four letters Unicode case-folds into a-z)
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
+                         "\u0130\u0131\u017f\u212a")
+_SCHEME_WIDTH = 24
 _SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
 _MAX_MARKS = 500
 _DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
@@ -108,7 +115,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     for m in MAGNET.finditer(text) if "magnet:" in lowered else ():
         taken.append(m.span())
         urls.append((m.group(), False))
-    for m in URL.finditer(text):
+    for m in _url_matches(text):
         if any(a <= m.start() < b for a, b in taken):
             continue
         found = _from_match(m)
@@ -142,6 +149,33 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     for m in (m for word in long_words for m in _TOX.finditer(word)):
         contacts.append(Contact("tox", m.group().upper()))
     return _sort(urls, contacts, forum_host, labelled)
+
+
+def _url_matches(text: str) -> list[re.Match[str]]:
+    """What `URL.finditer(text)` yields, found from the dots instead of tried at every
+    character: a link's host has a dot ("." or a defanged "[.]", "(dot)"), the first of which
+    ends its first label; the match can only start at that label or at a scheme written right
+    before it (at most 18 characters: "h[xx]ps [:] [/][/]")."""
+    out: list[re.Match[str]] = []
+    done = 0
+    for hint in _DOT_HINT.finditer(text):
+        at = hint.start()
+        if at < done:
+            continue  # a dot inside the link found last
+        end = at - 1 if text[at] != "." and at > 0 and text[at - 1].isspace() else at
+        first = end
+        while first > 0 and text[first - 1] in _LABEL_CHARS:
+            first -= 1
+        if first == end:
+            continue  # no label before the dot
+        schemes = [i for i in range(max(done, first - _SCHEME_WIDTH), first) if text[i] in "hHfF"]
+        for start in (*schemes, first):
+            m = URL.match(text, start)
+            if m is not None:
+                out.append(m)
+                done = m.end()
+                break
+    return out
 
 
 def _emails(text: str) -> list[re.Match[str]]:
