@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 30.0  # in-flight crawls get this long after SIGTERM
 ES_SETUP_RETRY_S = 15.0
 HOUSEKEEPING_S = 5.0
+ES_PROBE_S = 60.0
 
 
 class _WhenReady:
@@ -76,7 +77,9 @@ class Daemon:
         self.stop_event = asyncio.Event()
         self.tor: TorController | None = None
         self.memory: dict[str, CrawlMemory] = {}
-        self.es_unreachable_since: float | None = None
+        self.es_unreachable_since: float | None = None  # while `es setup` fails
+        self.es_probe_failing_since: float | None = None  # while health checks fail
+        self._last_es_probe = 0.0
         self.es_ready = asyncio.Event()
         self.started = time.monotonic()
         self._tasks: list[asyncio.Task[Any]] = []
@@ -271,7 +274,24 @@ class Daemon:
         """Since when Elasticsearch has been unreachable: at setup, or later for the indexer
         (bulk requests failing as a whole while listings wait in the spool)."""
         indexer = getattr(self, "indexer", None)
-        return self.es_unreachable_since or (indexer.failing_since if indexer else None)
+        failing = indexer.failing_since if indexer else None
+        return self.es_unreachable_since or failing or self.es_probe_failing_since
+
+    async def _probe_es(self) -> None:
+        """With nothing to index, no bulk request would notice an outage: ask the cluster's
+        health now and then, so /healthz and the ops alert still know."""
+        now = time.monotonic()
+        if not self.es_ready.is_set() or now - self._last_es_probe < ES_PROBE_S:
+            return
+        self._last_es_probe = now
+        try:
+            await self.es_client.options(request_timeout=5).cluster.health()
+        except Exception as e:  # any transport or API error means "not answering as it should"
+            if self.es_probe_failing_since is None:
+                log.warning("Elasticsearch does not answer its health check: %s", e)
+            self.es_probe_failing_since = self.es_probe_failing_since or time.time()
+        else:
+            self.es_probe_failing_since = None
 
     async def _housekeeping(self) -> None:
         interval = HOUSEKEEPING_S
@@ -282,6 +302,7 @@ class Daemon:
                 await asyncio.wait_for(self.stop_event.wait(), interval)
             try:
                 await self._update_gauges()
+                await self._probe_es()
                 await self.ops.evaluate(self._snapshot())
             except Exception:  # housekeeping must never stop the daemon
                 log.exception("housekeeping failed")
