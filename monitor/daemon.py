@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from monitor import crawl as crawling
-from monitor.alerts import Alerter, EsAlertIndex, alerter_from_config, sender_from_config
+from monitor.alerts import (
+    Alerter,
+    EsAlertIndex,
+    alerter_from_config,
+    sender_from_config,
+    webhooks_from_config,
+)
 from monitor.config import Config, RuntimeEnv, SourceConfig, load_config
 from monitor.errors import BazaarwatchError, ConfigError, ElasticsearchUnavailable
 from monitor.es.client import make_async_client, make_client
@@ -234,6 +240,9 @@ class Daemon:
             return
         self.config = new
         self.alerter.rules = alerter_from_config(new).rules
+        # a rule's own webhook (or the default one) may have changed too
+        by_rule, default = webhooks_from_config(new)
+        self.sender.webhooks, self.sender.default_webhook = by_rule, default
         self.scheduler.reload(new.sources)
         log.info("configuration reloaded: %d sources, %d rules", len(new.sources),
                  len(new.watchlists.rules))
