@@ -173,14 +173,15 @@ class Listing:
         blob = json.dumps(material, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    def to_doc(self) -> dict[str, Any]:
-        """The Elasticsearch document (without `_id`, which is `self.id`)."""
+    def to_doc(self, content_sha256: str | None = None) -> dict[str, Any]:
+        """The Elasticsearch document (without `_id`, which is `self.id`). `content_sha256`:
+        this listing's `content_sha256()` when the caller has it already (it is not cheap)."""
         doc = _plain(self, drop_none=True)
         del doc["id"]
         timestamp = doc.pop("timestamp", None)
         if timestamp is not None:
             doc["@timestamp"] = timestamp
-        doc["content_sha256"] = self.content_sha256()
+        doc["content_sha256"] = content_sha256 or self.content_sha256()
         return doc
 
     @classmethod

@@ -79,7 +79,7 @@ def alert_hook(alerter: Alerting) -> Hook:
                                       rules_matched=tuple(m.rule_id for m in matches))
         if obs.status != UNCHANGED:
             alerter.process(conn, listing, matches)
-        return Observation(obs.status, listing)
+        return dataclasses.replace(obs, listing=listing)  # keeps its content_sha256
 
     return hook
 

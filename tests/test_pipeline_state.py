@@ -112,3 +112,87 @@ def test_one_failing_listing_in_a_group_leaves_the_others_committed(tmp_path: Pa
     spooled = [r[0] for r in store.conn.execute("SELECT doc_id FROM es_spool ORDER BY seq")]
     assert spooled == ["l0", "l2"]  # the failed listing's hook work was rolled back too
     store.close()
+
+
+class Collect:
+    """A batch hook that keeps what each group wrote, and fails `prepare` for one listing."""
+
+    def __init__(self, bad_id: str | None = None) -> None:
+        self.bad_id = bad_id
+        self.groups: list[list[tuple[str, str, int]]] = []
+
+    def prepare(self, obs: Observation) -> tuple[str, str, int]:
+        if obs.listing.id == self.bad_id:
+            raise ValueError(f"cannot prepare {obs.listing.id}")
+        return (obs.listing.id, obs.status, obs.listing.version)
+
+    def write(self, conn: sqlite3.Connection, prepared: list[tuple[str, str, int]]) -> None:
+        conn.executemany("INSERT INTO es_spool (enqueued_at, doc_id, op_json, source_json) "
+                         "VALUES ('t', ?, '{}', '{}')", [(p[0],) for p in prepared])
+        self.groups.append(prepared)
+
+
+def record_together(store: ListingStore, listings: list) -> list[Observation | BaseException]:
+    async def together() -> list[Observation | BaseException]:
+        return await asyncio.gather(*(store.record(x) for x in listings), return_exceptions=True)
+
+    return asyncio.run(together())
+
+
+# A listing seen more than once in one group is placed against its earlier sighting.
+SIGHTINGS = [
+    ("new, unchanged", [{}, {}], [(NEW, 1), (UNCHANGED, 1)]),
+    ("new, changed", [{}, {"title": "v2"}], [(NEW, 1), (CHANGED, 2)]),
+    ("new, changed, changed", [{}, {"title": "v2"}, {"title": "v3"}],
+     [(NEW, 1), (CHANGED, 2), (CHANGED, 3)]),
+]
+
+
+@pytest.mark.parametrize(("what", "changes", "expected"), SIGHTINGS, ids=[s[0] for s in SIGHTINGS])
+def test_one_listing_twice_in_a_group(tmp_path: Path, what: str, changes: list[dict],
+                                      expected: list[tuple[str, int]]) -> None:
+    hook = Collect()
+    store = ListingStore(db.connect(tmp_path), [hook], clock=lambda: T0)
+    results = store._record_group([dataclasses.replace(BASE, **c) for c in changes])
+    assert [(r.status, r.listing.version) for r in results] == expected  # type: ignore[union-attr]
+    assert state.get(store.conn, BASE.id)["version"] == expected[-1][1]
+    assert hook.groups == [[(BASE.id, s, v) for s, v in expected]]
+    store.close()
+
+
+def test_a_batch_hook_writes_once_per_group_and_a_failed_prepare_drops_one_listing(
+        tmp_path: Path) -> None:
+    hook = Collect(bad_id="l1")
+    store = ListingStore(db.connect(tmp_path), [hook])
+    listings = [dataclasses.replace(BASE, id=f"l{i}") for i in range(3)]
+    results = record_together(store, listings)
+    assert isinstance(results[1], ValueError)
+    assert [state.get(store.conn, f"l{i}") is not None for i in range(3)] == [True, False, True]
+    spooled = [r[0] for r in store.conn.execute("SELECT doc_id FROM es_spool ORDER BY seq")]
+    assert spooled == ["l0", "l2"]
+    assert sum(len(g) for g in hook.groups) == 2
+    hook.bad_id = None
+    again = record_together(store, listings)  # l1 was not recorded: it is new now
+    assert [r.status for r in again] == [UNCHANGED, NEW, UNCHANGED]  # type: ignore[union-attr]
+    store.close()
+
+
+def test_a_failed_prepare_after_a_plain_hook_rolls_that_hook_back(tmp_path: Path) -> None:
+    def plain(conn: sqlite3.Connection, obs: Observation) -> None:
+        conn.execute("INSERT INTO es_spool (enqueued_at, doc_id, op_json, source_json) "
+                     "VALUES ('t', ?, '{}', '{}')", ("plain:" + obs.listing.id,))
+
+    store = ListingStore(db.connect(tmp_path), [plain, Collect(bad_id="l0")])
+    listings = [dataclasses.replace(BASE, id=f"l{i}") for i in range(2)]
+    results = record_together(store, listings)
+    assert isinstance(results[0], ValueError) and results[1].status == NEW  # type: ignore[union-attr]
+    spooled = [r[0] for r in store.conn.execute("SELECT doc_id FROM es_spool ORDER BY seq")]
+    assert spooled == ["plain:l1", "l1"]
+    store.close()
+
+
+def test_the_content_hash_is_handed_on(tmp_path: Path) -> None:
+    store = ListingStore(db.connect(tmp_path))
+    obs = store.record_sync(BASE)
+    assert obs.content_sha256 == BASE.content_sha256()
+    store.close()

@@ -5,8 +5,10 @@ from an *unchanged* one, and to keep its version number and first/last seen time
 `ListingStore.record()` runs one listing's state change and the hooks that must commit with it
 (the alert outbox, the Elasticsearch spool) atomically, on a thread of its own so the reactor
 never waits on SQLite. Listings that arrive while that thread is busy share one transaction
-(group commit), each in a savepoint of its own. Unchanged listings only move `last_seen`, in one
-batched UPDATE per flush.
+(group commit): their stored states are read in one query, their state rows and the batch
+hooks' rows (the spool) written with one `executemany` each, and the waiting callers woken
+with one call into the loop. Unchanged listings only move `last_seen`, in one batched UPDATE
+per flush.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from monitor.errors import StateError
 from monitor.models import Listing
@@ -43,6 +45,8 @@ CREATE TABLE IF NOT EXISTS listing_state (
 CREATE INDEX IF NOT EXISTS listing_state_source ON listing_state (source_id);
 """
 
+STATE_CHECKPOINT_PAGES = 4000  # WAL pages before the state connection checkpoints itself
+
 Status = Literal["new", "changed", "unchanged"]
 NEW: Status = "new"
 CHANGED: Status = "changed"
@@ -52,10 +56,12 @@ UNCHANGED: Status = "unchanged"
 @dataclass(frozen=True, slots=True)
 class Observation:
     """A listing as the state store placed it: `listing` carries the version, first_seen and
-    last_seen the store assigned."""
+    last_seen the store assigned; `content_sha256` is its `Listing.content_sha256()` when the
+    store computed it (hooks may replace the listing, never its hashed fields)."""
 
     status: Status
     listing: Listing
+    content_sha256: str | None = None
 
 
 # A step that commits together with the state change (alert outbox, index spool). It may
@@ -63,27 +69,79 @@ class Observation:
 Hook = Callable[[sqlite3.Connection, Observation], "Observation | None"]
 
 
+@runtime_checkable
+class BatchHook(Protocol):
+    """A step whose rows are written once per group (the index spool): `prepare` runs per
+    listing, without SQL (raising fails that listing only); `write` once per group, in the
+    same transaction, with what the group's recorded listings prepared, in their order."""
+
+    def prepare(self, obs: Observation) -> Any: ...
+
+    def write(self, conn: sqlite3.Connection, prepared: list[Any]) -> None: ...
+
+
+# A listing's stored state: (version, content_sha256, first_seen as stored).
+Stored = tuple[int, str, str]
+
+
+@dataclass
+class _Writes:
+    """State rows of one group, written together when the group's listings are placed."""
+
+    inserts: list[tuple[str, str, str, str, str, str, str]] = field(default_factory=list)
+    updates: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        if self.inserts:
+            conn.executemany(
+                "INSERT INTO listing_state (id, source_id, url, version, content_sha256,"
+                " first_seen, last_seen, changed_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+                self.inserts)
+        if self.updates:
+            conn.executemany("UPDATE listing_state SET version = ?, content_sha256 = ?, "
+                             "last_seen = ?, changed_at = ? WHERE id = ?", self.updates)
+
+
+def stored(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Stored]:
+    """The stored state of the listings `ids` that have one, in one query."""
+    unique = list(dict.fromkeys(ids))
+    marks = ",".join("?" * len(unique))
+    rows = conn.execute("SELECT id, version, content_sha256, first_seen FROM listing_state "
+                        f"WHERE id IN ({marks})", unique)
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def place(listing: Listing, known: dict[str, Stored], now: datetime, writes: _Writes,
+          ) -> Observation:
+    """Place `listing` against its state in `known` (updated in place, so a listing seen twice
+    in one group is placed against its first sighting) and queue its state row in `writes`.
+    An unchanged listing's row is not written: see `touch()`."""
+    digest = listing.content_sha256()
+    stamp = now.isoformat()
+    row = known.get(listing.id)
+    if row is None:
+        writes.inserts.append((listing.id, listing.source.id, listing.url.full, digest, stamp,
+                               stamp, stamp))
+        known[listing.id] = (1, digest, stamp)
+        return Observation(NEW, _placed(listing, 1, now, now), digest)
+    version, old_digest, first_stamp = row
+    first_seen = datetime.fromisoformat(first_stamp)
+    if old_digest == digest:
+        return Observation(UNCHANGED, _placed(listing, version, first_seen, now), digest)
+    version += 1
+    writes.updates.append((version, digest, stamp, stamp, listing.id))
+    known[listing.id] = (version, digest, first_stamp)
+    return Observation(CHANGED, _placed(listing, version, first_seen, now), digest)
+
+
 def observe(conn: sqlite3.Connection, listing: Listing, now: datetime) -> Observation:
     """Place `listing` against its stored state and write the new state (the caller owns the
     transaction). An unchanged listing is returned with the stored version and first_seen but
     its row is not written: see `touch()`."""
-    digest = listing.content_sha256()
-    row = conn.execute("SELECT version, content_sha256, first_seen FROM listing_state "
-                       "WHERE id = ?", (listing.id,)).fetchone()
-    stamp = now.isoformat()
-    if row is None:
-        conn.execute(
-            "INSERT INTO listing_state (id, source_id, url, version, content_sha256, first_seen,"
-            " last_seen, changed_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
-            (listing.id, listing.source.id, listing.url.full, digest, stamp, stamp, stamp))
-        return Observation(NEW, _placed(listing, 1, now, now))
-    first_seen = datetime.fromisoformat(row["first_seen"])
-    if row["content_sha256"] == digest:
-        return Observation(UNCHANGED, _placed(listing, row["version"], first_seen, now))
-    version = row["version"] + 1
-    conn.execute("UPDATE listing_state SET version = ?, content_sha256 = ?, last_seen = ?, "
-                 "changed_at = ? WHERE id = ?", (version, digest, stamp, stamp, listing.id))
-    return Observation(CHANGED, _placed(listing, version, first_seen, now))
+    writes = _Writes()
+    obs = place(listing, stored(conn, [listing.id]), now, writes)
+    writes.write(conn)
+    return obs
 
 
 def touch(conn: sqlite3.Connection, seen: Sequence[tuple[str, datetime]]) -> None:
@@ -109,13 +167,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def _settle(future: asyncio.Future[Observation], result: Observation | BaseException) -> None:
-    if future.done():  # the caller went away (cancelled)
-        return
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
-        future.set_result(result)
+def _settle(futures: Sequence[asyncio.Future[Observation]],
+            results: Sequence[Observation | BaseException]) -> None:
+    """On the loop: hand a group's results to the callers still waiting."""
+    for future, result in zip(futures, results, strict=True):
+        if future.done():  # the caller went away (cancelled)
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
 
 
 def _placed(listing: Listing, version: int, first_seen: datetime, now: datetime) -> Listing:
@@ -125,25 +186,41 @@ def _placed(listing: Listing, version: int, first_seen: datetime, now: datetime)
 
 class ListingStore:
     """The state step of the pipeline. Owns its SQLite connection and the one thread it is used
-    on. Listings recorded while that thread is busy are committed together (one transaction,
-    a savepoint each, so one failing listing does not take the others with it)."""
+    on. Listings recorded while that thread is busy are committed together in one transaction;
+    when plain hooks (which may write SQL) are installed, each listing runs in a savepoint of
+    its own, so one failing listing does not take the others with it."""
 
-    def __init__(self, conn: sqlite3.Connection, hooks: Sequence[Hook] = (), *,
+    def __init__(self, conn: sqlite3.Connection, hooks: Sequence[Hook | BatchHook] = (), *,
                  touch_batch: int = 500, max_group: int = 200,
                  clock: Callable[[], datetime] | None = None):
         self.conn = conn
-        self.hooks = list(hooks)
+        # Checkpoints (the fsyncs of WAL mode) are left to the other connections, the indexer's
+        # above all, which commit at SQLite's default of 1000 pages: so this thread, the one
+        # every listing waits on, seldom does one. This is the backstop when no other writes.
+        conn.execute(f"PRAGMA wal_autocheckpoint={STATE_CHECKPOINT_PAGES}")
+        self.hooks: list[Hook | BatchHook] = []
         self.touch_batch = touch_batch
         self.max_group = max_group
         self.clock = clock or (lambda: datetime.now(UTC))
         self._touched: list[tuple[str, datetime]] = []
+        self._steps: list[tuple[Hook | BatchHook, bool]] = []  # (hook, is a batch hook)
+        self._batch_hooks: list[BatchHook] = []
+        self._savepoints = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="listing-state")
         self._lock = threading.Lock()
         self._queue: list[tuple[Listing, asyncio.Future[Observation]]] = []
         self._running = False
+        for hook in hooks:
+            self.add_hook(hook)
 
-    def add_hook(self, hook: Hook) -> None:
+    def add_hook(self, hook: Hook | BatchHook) -> None:
         self.hooks.append(hook)
+        batch = isinstance(hook, BatchHook)  # once: a Protocol check is slow
+        self._steps.append((hook, batch))
+        if batch:
+            self._batch_hooks.append(hook)  # type: ignore[arg-type]
+        else:
+            self._savepoints = True
 
     async def record(self, listing: Listing) -> Observation:
         """Place `listing` and run the hooks, committed. Raises StateError when SQLite fails
@@ -180,16 +257,22 @@ class ListingStore:
                 results = self._record_group([listing for listing, _ in group])
             except BaseException as e:  # the commit itself failed: the whole group did
                 results = [e] * len(group)
-            for (_, future), result in zip(group, results, strict=True):
-                with contextlib.suppress(RuntimeError):  # the loop closed under us
-                    loop.call_soon_threadsafe(_settle, future, result)
+            with contextlib.suppress(RuntimeError):  # the loop closed under us
+                loop.call_soon_threadsafe(_settle, [f for _, f in group], results)
 
     def _record_group(self, listings: Sequence[Listing]) -> list[Observation | BaseException]:
         results: list[Observation | BaseException] = []
         try:
             with transaction(self.conn):
+                known = stored(self.conn, [listing.id for listing in listings])
+                writes = _Writes()
+                prepared: list[list[Any]] = [[] for _ in self._batch_hooks]
+                now = self.clock()
                 for listing in listings:
-                    results.append(self._record_one(listing))
+                    results.append(self._record_one(listing, known, now, writes, prepared))
+                writes.write(self.conn)
+                for hook, items in zip(self._batch_hooks, prepared, strict=True):
+                    hook.write(self.conn, items)
         except sqlite3.Error as e:
             raise StateError(f"cannot commit {len(listings)} listings: {e}") from e
         for result in results:
@@ -202,21 +285,39 @@ class ListingStore:
                 logger.exception("last_seen of unchanged listings not written")
         return results
 
-    def _record_one(self, listing: Listing) -> Observation | BaseException:
-        self.conn.execute("SAVEPOINT listing")
+    def _record_one(self, listing: Listing, known: dict[str, Stored], now: datetime,
+                    writes: _Writes, prepared: list[list[Any]]) -> Observation | BaseException:
+        """Place one listing of a group and run the hooks. What it queued for the group's writes
+        is taken back when it fails (and, with plain hooks, its savepoint rolled back)."""
+        mark = (len(writes.inserts), len(writes.updates), known.get(listing.id))
+        if self._savepoints:
+            self.conn.execute("SAVEPOINT listing")
         try:
-            obs = observe(self.conn, listing, self.clock())
-            for hook in self.hooks:
-                obs = hook(self.conn, obs) or obs
+            obs = place(listing, known, now, writes)
+            ready = []
+            for hook, batch in self._steps:
+                if batch:
+                    ready.append(hook.prepare(obs))  # type: ignore[union-attr]
+                else:
+                    obs = hook(self.conn, obs) or obs  # type: ignore[operator]
         except Exception as e:
-            self.conn.execute("ROLLBACK TO listing")
-            self.conn.execute("RELEASE listing")
+            if self._savepoints:
+                self.conn.execute("ROLLBACK TO listing")
+                self.conn.execute("RELEASE listing")
+            del writes.inserts[mark[0]:], writes.updates[mark[1]:]
+            if mark[2] is None:
+                known.pop(listing.id, None)
+            else:
+                known[listing.id] = mark[2]
             if isinstance(e, sqlite3.Error):
                 error = StateError(f"{listing.source.id}: cannot record listing {listing.id}: {e}")
                 error.__cause__ = e
                 return error
             return e
-        self.conn.execute("RELEASE listing")
+        if self._savepoints:
+            self.conn.execute("RELEASE listing")
+        for items, item in zip(prepared, ready, strict=True):
+            items.append(item)
         return obs
 
     def flush_sync(self) -> None:

@@ -10,12 +10,14 @@ a raw `helpers.async_bulk` of the same documents in the same run.
   external versions and 10,000 `listing-history` documents) sent with `helpers.async_bulk`,
   chunks of 500, into indices set up the same way.
 Rounds alternate baseline, pipeline and serial pipeline (fresh indices and state every time);
-the median of each is reported. Peak memory is the process's max RSS.
+the median of each is reported. Peak memory is the process's max RSS. CPU is this process's
+CPU time (`time.process_time()`, every thread) per 10,000 listings, the median of the rounds:
+unlike the wall-clock ratio it hardly moves with the load other work puts on the machine.
 
 Run: .venv/bin/python tests/benchmarks/indexing.py [--listings N] [--rounds N] [--in-flight N]
 Needs the Elasticsearch of deploy/dev/elasticsearch (started if not running).
 Last line: RESULT pipeline_docs_per_s=... raw_bulk_docs_per_s=... ratio=... peak_mb=... (and
-serial_docs_per_s, serial_ratio)
+serial_docs_per_s, serial_ratio, pipeline_cpu_s_per_10k, raw_cpu_s_per_10k)
 """
 
 from __future__ import annotations
@@ -157,13 +159,16 @@ def main() -> None:
              "pipeline": lambda p: run_pipeline(url, p, listings, args.in_flight),
              "serial": lambda p: run_pipeline(url, p, listings, 1)}
     times: dict[str, list[float]] = {k: [] for k in kinds}
+    cpu: dict[str, list[float]] = {k: [] for k in kinds}
     try:
         for r in range(args.rounds):
             for kind, run in kinds.items():
                 prefix = f"bench-{uuid.uuid4().hex[:8]}-"
                 setup_indices(es, prefix)
                 try:
+                    cpu0 = time.process_time()
                     times[kind].append(asyncio.run(run(prefix)))
+                    cpu[kind].append((time.process_time() - cpu0) * 10_000 / len(listings))
                 finally:
                     es.options(ignore_status=404).indices.delete(index=f"{prefix}*")
                     es.options(ignore_status=404).indices.delete_index_template(
@@ -171,7 +176,8 @@ def main() -> None:
                     es.options(ignore_status=404).cluster.delete_component_template(
                         name=f"{prefix}*")
                 print(f"round {r + 1} {kind:<8} {times[kind][-1]:6.2f} s "
-                      f"{docs / times[kind][-1]:8.0f} docs/s", flush=True)
+                      f"{docs / times[kind][-1]:8.0f} docs/s  cpu {cpu[kind][-1]:5.2f} s/10k",
+                      flush=True)
     finally:
         es.close()
     rate = {k: docs / statistics.median(v) for k, v in times.items()}
@@ -179,7 +185,9 @@ def main() -> None:
     print(f"RESULT pipeline_docs_per_s={rate['pipeline']:.0f} "
           f"raw_bulk_docs_per_s={rate['raw']:.0f} ratio={rate['pipeline'] / rate['raw']:.2f} "
           f"peak_mb={peak_mb:.0f} serial_docs_per_s={rate['serial']:.0f} "
-          f"serial_ratio={rate['serial'] / rate['raw']:.2f} in_flight={args.in_flight} "
+          f"serial_ratio={rate['serial'] / rate['raw']:.2f} "
+          f"pipeline_cpu_s_per_10k={statistics.median(cpu['pipeline']):.2f} "
+          f"raw_cpu_s_per_10k={statistics.median(cpu['raw']):.2f} in_flight={args.in_flight} "
           f"listings={len(listings)} docs={docs} rounds={args.rounds}")
 
 
