@@ -197,6 +197,7 @@ class Indexer:
         self._kicked = asyncio.Event()
         self._full = asyncio.Event()
         self._closing = False
+        self._eager = False  # no more listings expected for now: send partial batches at once
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-spool")
@@ -211,9 +212,17 @@ class Indexer:
     def notify(self, staged: int = 1) -> None:
         """Tell the drain loop that `staged` more actions wait (call on the loop's thread)."""
         self._pending += staged
+        self._eager = False
         self._kicked.set()
         if self._pending >= self.batch_size:
             self._full.set()
+
+    def send_now(self) -> None:
+        """No more listings are coming for now (a crawl ended): send what waits without the
+        flush delay, partial batches included, until the next listing is staged."""
+        self._eager = True
+        self._kicked.set()
+        self._full.set()
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> asyncio.Task[None]:
@@ -249,7 +258,7 @@ class Indexer:
                 await self._wait(self._stop, backoff)
             else:
                 await self._kicked.wait()
-                if not self._closing and self._pending < self.batch_size:
+                if not self._closing and self._pending < self.batch_size and not self._eager:
                     await self._wait(self._full, self.flush_delay_s)
             if self._closing:
                 return
@@ -285,7 +294,7 @@ class Indexer:
                                   max_bytes=self.batch_bytes)
             if not rows:
                 return result
-            if not until_empty and result.sent and self._partial(rows):
+            if not until_empty and not self._eager and result.sent and self._partial(rows):
                 self.notify(len(rows))  # a partial batch waits for the delay or more rows
                 return result
             batch = await self._send(rows)

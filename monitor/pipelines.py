@@ -144,6 +144,7 @@ class StatePipeline:
         return obs.listing
 
     async def close_spider(self) -> None:
+        self.flow.indexer.send_now()  # the crawl's last listings need not wait for more
         await self.flow.store.flush()
         depth = await self.flow.indexer.spool_depth()
         self.stats.set_value(f"{STATS_PREFIX}/spool_rows", depth.rows)

@@ -282,3 +282,20 @@ def test_sigkill_with_a_full_spool_then_restart_replays(tmp_path: Path, es: Elas
     assert ids_in(es, f"{es_indices}listing-history") == sorted(
         f"{numbered(i).id}:1" for i in range(25))
     assert spool_rows(tmp_path) == 0
+
+
+def test_send_now_sends_a_partial_batch_without_the_flush_delay(
+        tmp_path: Path, es: Elasticsearch, es_url: str, es_indices: str) -> None:
+    """A crawl's end (`send_now`) does not leave its last listings waiting for more: with a
+    flush delay far longer than the wait below, only `send_now` can empty the spool."""
+    listings = [numbered(i) for i in range(25)]  # a full batch of 20 actions and a partial one
+
+    async def scenario() -> None:
+        async with rig(tmp_path, es_url, es_indices, flush_delay_s=3600) as r:
+            for listing in listings:
+                await r.record(listing)
+            r.indexer.send_now()
+            await until(lambda: drained(r), "the spool to empty after send_now")
+
+    asyncio.run(scenario())
+    assert ids_in(es, f"{es_indices}listings") == sorted(x.id for x in listings)

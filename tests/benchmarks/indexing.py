@@ -4,8 +4,9 @@ a raw `helpers.async_bulk` of the same documents in the same run.
 - pipeline: 10,000 synthetic (already normalised) listings through the state pipeline
   (`StatePipeline.process_item`: state row and spool rows in one SQLite transaction, then the
   indexer told), 16 items in flight as in a crawl with several responses in flight; the indexer
-  drains the spool in bulk batches of 500 while listings keep coming. Timed until the spool is
-  empty. The same with one item at a time is reported as `serial_*`.
+  drains the spool in bulk batches of 500 while listings keep coming; then the pipeline is
+  closed as at the end of a crawl (the last partial batch goes at once). Timed until the spool
+  is empty. The same with one item at a time is reported as `serial_*`.
 - baseline: the very documents the pipeline wrote (10,000 `listings` documents with their
   external versions and 10,000 `listing-history` documents) sent with `helpers.async_bulk`,
   chunks of 500, into indices set up the same way.
@@ -117,6 +118,7 @@ async def run_pipeline(url: str, prefix: str, listings: list[Listing], in_flight
         t0 = time.perf_counter()
         indexer.start()
         await asyncio.gather(*(worker() for _ in range(in_flight)))
+        await pipeline.close_spider()  # as Scrapy does when the crawl ends
         while (await indexer.spool_depth()).rows:
             await asyncio.sleep(0.01)
         elapsed = time.perf_counter() - t0
