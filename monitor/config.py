@@ -465,17 +465,23 @@ def _load_sources(ctx: _Context, defaults: Defaults) -> tuple[SourceConfig, ...]
     keys = root.mapping(["sources"], required=["sources"])
     if "sources" not in keys:
         return ()
-    out: list[SourceConfig] = []
+    return _unique_ids(keys["sources"].items(), lambda n: _load_source(ctx, n, defaults),
+                       "source")
+
+
+def _unique_ids(items: list[Node], load, what: str) -> tuple:
+    """Load each item; one whose id an earlier item already has is reported and left out."""
+    out = []
     seen: dict[str, int] = {}
-    for item in keys["sources"].items():
-        source = _load_source(ctx, item, defaults)
-        if source is None:
+    for item in items:
+        value = load(item)
+        if value is None:
             continue
-        if source.id in seen:
-            item.error(f"id '{source.id}' is already used by the source on line {seen[source.id]}")
+        if value.id in seen:
+            item.error(f"id '{value.id}' is already used by the {what} on line {seen[value.id]}")
             continue
-        seen[source.id] = item.line
-        out.append(source)
+        seen[value.id] = item.line
+        out.append(value)
     return tuple(out)
 
 
@@ -615,18 +621,9 @@ def _load_watchlists(ctx: _Context, source_ids: set[str]) -> Watchlists:
     keys = root.mapping(["rules", "organisations"])
     orgs = tuple(o for o in (_load_org(n) for n in keys["organisations"].items())
                  if o is not None) if "organisations" in keys else ()
-    rules: list[Rule] = []
-    seen: dict[str, int] = {}
-    for item in keys["rules"].items() if "rules" in keys else ():
-        rule = _load_rule(ctx, item, source_ids)
-        if rule is None:
-            continue
-        if rule.id in seen:
-            item.error(f"id '{rule.id}' is already used by the rule on line {seen[rule.id]}")
-            continue
-        seen[rule.id] = item.line
-        rules.append(rule)
-    return Watchlists(rules=tuple(rules), organisations=orgs)
+    rules = _unique_ids(keys["rules"].items() if "rules" in keys else [],
+                        lambda n: _load_rule(ctx, n, source_ids), "rule")
+    return Watchlists(rules=rules, organisations=orgs)
 
 
 def _load_org(node: Node) -> Org | None:
