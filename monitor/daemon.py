@@ -65,7 +65,6 @@ class _WhenReady:
 class CrawlMemory:
     """What the daemon remembers of a source's last crawls, for health and ops alerts."""
 
-    last_report: crawling.CrawlReport | None = None
     login_failed: bool = False
     boards_with_threads: set[str] = field(default_factory=set)
     empty_boards: tuple[str, ...] = ()
@@ -195,7 +194,6 @@ class Daemon:
             memory = self.memory[source.id] = CrawlMemory(
                 boards_with_threads=await asyncio.to_thread(self._boards_seen, source.id))
         report = await crawling.crawl_source(self.config, source, overrides=overrides)
-        memory.last_report = report
         self.metrics.pages_fetched.labels(source.id).inc(report.pages)
         self.metrics.pages_failed.labels(source.id).inc(report.errors)
         self.metrics.crawls.labels(source.id, report.reason).inc()

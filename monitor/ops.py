@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.slack import escape
 from monitor.state import incidents
 
 log = logging.getLogger(__name__)
@@ -100,13 +101,9 @@ def _describe(key: str) -> str:
             "tor_down": "tor is up", "es_down": "Elasticsearch answers again"}.get(kind, key)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _message(text: str, opened_at: float | None, now: float, *, recovered: bool) -> dict:
     icon = ":white_check_mark:" if recovered else ":rotating_light:"
-    line = f"{icon} *Bazaarwatch ops* — {_escape(text)}"
+    line = f"{icon} *Bazaarwatch ops* — {escape(text)}"
     if opened_at is not None:
         line += f" (after {(now - opened_at) / 60:.0f} min)"
     return {"text": f"Bazaarwatch ops: {text}",
