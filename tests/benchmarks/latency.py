@@ -98,6 +98,23 @@ def latency(run: DemoRun, posts: int, interval: int) -> list[float]:
     return out
 
 
+def soak(run: DemoRun, minutes: float) -> None:
+    """Keep the daemon crawling for `minutes`, printing its memory and crawl count every
+    five minutes so a leak shows as a trend, not only as the last figure."""
+    start = time.monotonic()
+    end, next_report = start + minutes * 60, start + 300
+    while time.monotonic() < end:
+        follow(run, quiet=True)
+        if time.monotonic() >= next_report and run.daemon:
+            crawls = sum(1 for e in run.events if ": finished:" in e.get("msg", ""))
+            errors = sum(1 for e in run.events if e.get("level") in ("error", "critical"))
+            print(f"soak {(time.monotonic() - start) / 60:.0f} min: daemon RSS "
+                  f"{rss_mb(run.daemon.pid):.0f} MB, {crawls} crawls, {errors} errors",
+                  file=sys.stderr, flush=True)
+            next_report += 300
+        time.sleep(5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=20)
@@ -112,10 +129,7 @@ def main() -> None:
         try:
             wait_first_crawls(run, 2 * copies)
             if args.soak:
-                end = time.monotonic() + args.minutes * 60
-                while time.monotonic() < end:
-                    follow(run, quiet=True)
-                    time.sleep(5)
+                soak(run, args.minutes)
                 times = latency(run, 1, args.interval)
             else:
                 times = latency(run, args.posts, args.interval)
