@@ -85,7 +85,6 @@ _TOTAL_WORDS = (
     "اجمالي", "المجموع", "कुल", "पूरा", "full db", "full database",
 )
 _TOTAL = re.compile(words_pattern(_TOTAL_WORDS) + r"|共|总|全部")
-_TOTAL_GATE = first_words(_TOTAL_WORDS)
 _SAMPLE_STRONG_WORDS = (
     "sample", "samples", "sampel", "sampling", "contoh", "proof", "proofs", "preview", "demo",
     "test", "tester", "teaser", "образец", "образцы", "семпл", "сэмпл", "семпла", "сэмпла",
@@ -137,9 +136,8 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         return out
     # whole-text checks first: most posts never name a sample or a total, and then no number
     # needs its neighbourhood searched for one
-    any_sample = scanned.may_hold(_SAMPLE_GATE, _SAMPLE_GATE_CJK) and bool(
-        _SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
-    any_total = scanned.may_hold(_TOTAL_GATE, ("共", "总", "全部")) and bool(_TOTAL.search(masked))
+    any_sample = bool(_SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
+    any_total = bool(_TOTAL.search(masked))
     clauses = _Clauses(masked)
     rows = _table_rows(masked)
     for n in scanned.numbers:

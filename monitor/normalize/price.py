@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from monitor.models import Price
-from monitor.normalize.fold import first_words, fold, trie_alternation, words_pattern
+from monitor.normalize.fold import fold, trie_alternation, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import Scanned, scan
 
@@ -115,7 +115,6 @@ _NEGOTIABLE_WORDS = (
 )
 _NEGOTIABLE_CJK = ("可谈", "可议", "可商量", "面议", "议价", "好说")
 _NEGOTIABLE = re.compile(words_pattern(_NEGOTIABLE_WORDS) + "|" + "|".join(_NEGOTIABLE_CJK))
-_NEGOTIABLE_FIRST = first_words(_NEGOTIABLE_WORDS)
 _NOT_PRICE = re.compile(words_pattern((
     "revenue", "revenues", "turnover", "omzet", "выручка", "оборот", "balance", "balances",
     "баланс", "остаток", "saldo", "income", "receita", "ingresos", "chiffre d'affaires",
@@ -200,8 +199,7 @@ def price(title: str | Scanned, body: str | Scanned, lang: str | None, *,
     chosen: PriceMention | None = None
     body_found: list[PriceMention] = []
     step = buy_now = None
-    negotiable = any(text.may_hold(_NEGOTIABLE_FIRST, _NEGOTIABLE_CJK)
-                     and _NEGOTIABLE.search(text.masked) for text in (body, title))
+    negotiable = bool(_NEGOTIABLE.search(body.masked) or _NEGOTIABLE.search(title.masked))
     for text in (body, title):
         masked = text.masked
         # each mention's clause is cut once (40 characters back); the narrower looks below

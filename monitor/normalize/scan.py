@@ -40,14 +40,6 @@ _PLACEHOLDER = " \u2026 "
 class Scanned:
     masked: str
     numbers: tuple[Number, ...]
-    words: frozenset[str] = frozenset()  # the words of `masked`, punctuation stripped
-
-    def may_hold(self, first_words: frozenset[str], cjk: tuple[str, ...] = ()) -> bool:
-        """False when none of a table's phrases can be in the text: none of their first words
-        is, nor any of their CJK spellings. A cheap gate before a regex search."""
-        if not first_words.isdisjoint(self.words):
-            return True
-        return not self.masked.isascii() and any(c in self.masked for c in cjk)
 
 
 def mask(text: str) -> str:
@@ -90,5 +82,4 @@ def mask(text: str) -> str:
 def scan(folded: str, lang: str | None) -> Scanned:
     """`folded` masked, with every number in it (positions refer to the masked text)."""
     masked = mask(folded)
-    words = frozenset(WORD.findall(masked))
-    return Scanned(masked, tuple(find_numbers(masked, lang)), words)
+    return Scanned(masked, tuple(find_numbers(masked, lang)))
