@@ -51,21 +51,30 @@ for _lang, _words in _STOPWORDS.items():
     for _w in _words.split():
         _w = fold(_w)
         _WORD_LANGS[_w] = _WORD_LANGS.get(_w, frozenset()) | {_lang}
-_ACCENTS = {"pt": re.compile(r"[ãõç]|ê|ô|ção|ções"), "es": re.compile(r"[ñ¿¡]|ción|ía"),
-            "fr": re.compile(r"[èùœâîû]|ç|é[^\W\d]|qu'|d'|l'")}
-_ACCENTS_ASCII = (("fr", _ACCENTS["fr"]),)
+# Accent marks counted per language (at most 10 count). Portuguese and Spanish marks are
+# characters and endings that cannot overlap one another, so each is counted by `str.count`
+# (Portuguese "ção" is its "ç"); French needs a pattern for "é" before a letter.
+_MARKS = {"pt": ("ã", "õ", "ç", "ê", "ô"), "es": ("ñ", "¿", "¡", "ción", "ía")}
+_FRENCH = re.compile(r"[èùœâîû]|ç|é[^\W\d]|qu'|d'|l'")
+_ELISIONS = ("qu'", "d'", "l'")  # the ASCII part of French marks, which cannot overlap either
 _SAMPLE_CHARS = 800
-_TOKEN = re.compile(r"[a-z']+")
-_LABEL = re.compile(r"[a-z']+(?=:)")
+# A word, with the colon that makes it a label ("price:", "harga:").
+_TOKEN = re.compile(r"[a-z']+:?")
 
 
+# Runs of each script's letters: a text's letters of a script are the sum of its runs' lengths,
+# found with one match a word rather than one a letter.
 _SCRIPTS = {
-    "latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
-    "ru": re.compile(r"[\u0400-\u04ff]"),
-    "zh": re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u3040-\u30ff]"),
-    "ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff]"),
-    "hi": re.compile(r"[\u0900-\u097f]"),
+    "latin": re.compile(r"[A-Za-z\u00c0-\u024f]+"),
+    "ru": re.compile(r"[\u0400-\u04ff]+"),
+    "zh": re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf\u3040-\u30ff]+"),
+    "ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff]+"),
+    "hi": re.compile(r"[\u0900-\u097f]+"),
 }
+
+
+def _letters(script: str, text: str) -> int:
+    return sum(map(len, _SCRIPTS[script].findall(text)))
 
 
 def detect(title: str, body: str, *, folded_title: str | None = None) -> str:
@@ -81,10 +90,10 @@ def detect(title: str, body: str, *, folded_title: str | None = None) -> str:
     if not text.isascii():
         # the other scripts first: only when one of them is there at all is it weighed
         # against the Latin letters, whose count is the costly one
-        counts = {script: _SCRIPTS[script].subn("", text)[1] for script in ("ru", "zh", "ar", "hi")}
+        counts = {script: _letters(script, text) for script in ("ru", "zh", "ar", "hi")}
         counts["zh"] *= 3  # a Han character carries about a word
         script, n = max(counts.items(), key=lambda kv: kv[1])
-        if n >= 6 and n >= 0.3 * _SCRIPTS["latin"].subn("", text)[1]:
+        if n >= 6 and n >= 0.3 * _letters("latin", text):
             return script
     return _latin(text, title, folded_title)
 
@@ -99,19 +108,28 @@ def _latin(text: str, title: str = "", folded_title: str | None = None) -> str:
         folded_title = fold(title)
     for part, weight in ((folded_title, 2), (fold(text), 1)):
         # each word once, times its count (a label counts twice)
-        for word, count in Counter(_TOKEN.findall(part) + _LABEL.findall(part)).items():
+        for word, count in Counter(_TOKEN.findall(part)).items():
+            if word[-1] == ":":
+                word, count = word[:-1], 2 * count
             langs = _WORD_LANGS.get(word.strip("'"))
             if langs:
                 share = count * weight * 60 // len(langs)
                 for lang in langs:
                     scores[lang] += share
-    lowered = text.lower()
-    # Portuguese and Spanish marks are all outside ASCII; French elisions ("qu'", "d'") are not
-    for lang, pattern in _ACCENTS.items() if not lowered.isascii() else _ACCENTS_ASCII:
-        scores[lang] += 30 * min(len(pattern.findall(lowered)), 10)
+    for lang, marks in _accents(text.lower()).items():
+        scores[lang] += 30 * min(marks, 10)
     best = max(scores, key=lambda k: scores[k])
     if scores[best] < 90 or scores[best] <= scores["en"]:
         return "en"
     if best == "hi" and scores["hi"] < 2 * scores["en"]:
         return "en"
     return best
+
+
+def _accents(lowered: str) -> dict[str, int]:
+    """Accent marks of Portuguese, Spanish and French in lower-cased text."""
+    if lowered.isascii():  # Portuguese and Spanish marks are all outside ASCII
+        return {"fr": sum(map(lowered.count, _ELISIONS))}
+    marks = {lang: sum(map(lowered.count, chars)) for lang, chars in _MARKS.items()}
+    marks["fr"] = len(_FRENCH.findall(lowered))
+    return marks
