@@ -58,28 +58,42 @@ _TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
 _SESSION = re.compile(r"(?<![0-9a-f])05[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
 # "Sample: <link>", "Download - <link>", "Зеркало: <link>": a link so labelled is to data even
 # on a host the tables do not know (a victim's own site is named, not labelled so).
+_SAMPLE_WORDS = (
+    "sample", "samples", "download", "dl", "mirror", "mirrors", "proof", "preview", "скачать",
+    "зеркало", "пример", "семпл", "сэмпл", "sampel", "contoh", "unduh", "amostra", "baixar",
+    "muestra", "descarga", "descargar", "echantillon", "échantillon", "telechargement",
+    "téléchargement", "miroir", "样本", "下载", "عينة", "تحميل", "सैंपल", "डाउनलोड")
+# The look-ahead on the words' first letters is the same test as the words' own first letters,
+# made once: the engine passes most characters with it instead of trying every word there.
 _SAMPLE_LABEL = re.compile(
-    r"(?:sample|samples|download|dl|mirror|mirrors|proof|preview|скачать|зеркало|пример|семпл|"
-    r"сэмпл|sampel|contoh|unduh|amostra|baixar|muestra|descarga|descargar|echantillon|"
-    r"échantillon|telechargement|téléchargement|miroir|样本|下载|عينة|تحميل|सैंपल|डाउनलोड)"
-    r"[^\n]{0,25}$", re.IGNORECASE)
+    "(?=[" + "".join(sorted({re.escape(w[0]) for w in _SAMPLE_WORDS})) + "])"
+    "(?:" + "|".join(_SAMPLE_WORDS) + r")[^\n]{0,25}$", re.IGNORECASE)
+# a label word ends at most 25 characters before its link, so it starts at most this far before
+_LABEL_REACH = 25 + max(len(w) for w in _SAMPLE_WORDS)
 # A piece of every label word above: a window without any of them holds no label, and looking
-# for a few substrings costs less than the search.
+# for a few substrings (in the lowered text, with one search) costs less than the search.
 _LABEL_HINTS = ("sampl", "sampel", "downl", "dl", "mirr", "proof", "previ", "скачат", "зеркал",
                 "пример", "семпл", "сэмпл", "contoh", "unduh", "amostr", "baixar", "muestr",
                 "descarg", "chantillon", "chargement", "miroir", "样本", "下载", "عينة", "تحميل",
                 "सैंपल", "डाउनलोड")
+_LABEL_HINT = re.compile("|".join(map(re.escape, _LABEL_HINTS)))
 _DOT_HINT = re.compile(r"[.\[({](?:(?<=\.)[a-z0-9]|(?<=[\[({])\s?(?:\.|dot))", re.IGNORECASE)
 # what `_LABEL` takes, case-insensitively (with the four letters Unicode case-folds into a-z)
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
                          "\u0130\u0131\u017f\u212a")
 _SCHEME_WIDTH = 24
+_SCHEME_LETTER = re.compile("[hHfF]")
 _SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
 _MAX_MARKS = 500
 _DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*>"
 _SECOND_LEVEL = frozenset({"go", "co", "ac", "or", "web", "sch", "gov", "com", "net", "org",
                            "edu", "mil", "gob", "nic", "ne", "gouv", "govt", "nhs", "police"})
+
+
+# A link as read: (url, defanged, host, path). Host and path are what `urlsplit` makes of the
+# URL, known without it for a URL built here; None for an anchor's target, read later.
+_Found = tuple[str, bool, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +105,13 @@ class FoundLinks:
 
 
 def refang_host(host: str) -> str:
+    if not _has_bracket(host):
+        return host.lower().rstrip(".")  # a defanged dot needs a bracket: nothing to replace
     return _DEFANG_DOT.sub(".", host).lower().rstrip(".")
+
+
+def _has_bracket(text: str) -> bool:
+    return "[" in text or "(" in text or "{" in text
 
 
 def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
@@ -110,27 +130,23 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
         xmpp = bool(_XMPP_WORD.search(text, max(0, m.start() - 20), m.start())) or host_in(
             host, XMPP_HOSTS)
         contacts.append(Contact("xmpp" if xmpp else "email", address))
-    urls: list[tuple[str, bool]] = []
+    urls: list[_Found] = []
     labelled: set[str] = set()  # links a sample or download word stands before
     for m in MAGNET.finditer(text) if "magnet:" in lowered else ():
         taken.append(m.span())
-        urls.append((m.group(), False))
+        urls.append((m.group(), False, None, None))
     for m in _url_matches(text):
-        if any(a <= m.start() < b for a, b in taken):
+        if taken and any(a <= m.start() < b for a, b in taken):
             continue
         found = _from_match(m)
         if found is not None:
             if not m.group("path"):
                 # "<host>.onion /files/x.zip": a path split off by a space still belongs to it
                 split = _SPLIT_PATH.match(text, m.end())
-                if split:
-                    found = (_clean(found[0] + split.group(1)), True)
+                if split:  # (the link has no path: its URL is all scheme, host and port)
+                    found = _found(found[0], found[2] or "", split.group(1), True)
             urls.append(found)
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            lo = max(line_start, m.start() - 50)
-            window = lowered[lo:m.start()]
-            if (not aligned or any(w in window for w in _LABEL_HINTS)) and (
-                    _SAMPLE_LABEL.search(text, lo, m.start())):
+            if _labelled(text, lowered if aligned else None, m.start()):
                 labelled.add(found[0])
     for href in hrefs:
         found_href = _from_href(href, forum_url)
@@ -151,6 +167,16 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     return _sort(urls, contacts, forum_host, labelled)
 
 
+def _labelled(text: str, lowered: str | None, start: int) -> bool:
+    """True when a sample or download word stands before `start` on its line (within 50
+    characters); `lowered`: `text.lower()` when it keeps every position, for a quick look."""
+    line_start = text.rfind("\n", 0, start) + 1
+    lo = max(line_start, start - 50)
+    if lowered is not None and not _LABEL_HINT.search(lowered, lo, start):
+        return False
+    return bool(_SAMPLE_LABEL.search(text, max(lo, start - _LABEL_REACH), start))
+
+
 def _url_matches(text: str) -> list[re.Match[str]]:
     """What `URL.finditer(text)` yields, found from the dots instead of tried at every
     character: a link's host has a dot ("." or a defanged "[.]", "(dot)"), the first of which
@@ -168,14 +194,28 @@ def _url_matches(text: str) -> list[re.Match[str]]:
             first -= 1
         if first == end:
             continue  # no label before the dot
-        schemes = [i for i in range(max(done, first - _SCHEME_WIDTH), first) if text[i] in "hHfF"]
-        for start in (*schemes, first):
-            m = URL.match(text, start)
-            if m is not None:
-                out.append(m)
-                done = m.end()
-                break
+        m = None
+        if first > 0 and text[first - 1] in "/]":  # how every scheme ends ("//", "[/]", "[://]")
+            m = _schemed_match(text, max(done, first - _SCHEME_WIDTH), first)
+        if m is None:
+            m = URL.match(text, first)
+        if m is not None:
+            out.append(m)
+            done = m.end()
     return out
+
+
+def _schemed_match(text: str, lo: int, first: int) -> re.Match[str] | None:
+    """The first match of `URL` that starts at a scheme's first letter in `text[lo:first]`.
+
+    Only a scheme that ends right before `first` can lead to a match here (any other match
+    from these letters would have been found at an earlier dot), so the caller asks only when
+    `first` follows a "/" or "]"."""
+    for letter in _SCHEME_LETTER.finditer(text, lo, first):
+        m = URL.match(text, letter.start())
+        if m is not None:
+            return m
+    return None
 
 
 def _emails(text: str) -> list[re.Match[str]]:
@@ -194,11 +234,11 @@ def _emails(text: str) -> list[re.Match[str]]:
     return found
 
 
-def _from_href(href: str, forum_url: str) -> tuple[str, bool] | None:
+def _from_href(href: str, forum_url: str) -> _Found | None:
     """An anchor's target: absolute (perhaps defanged), a magnet, or relative to the forum."""
     href = href.strip()
     if MAGNET.match(href):
-        return href, False
+        return href, False, None, None
     m = URL.match(href)
     if m and (m.group("scheme") or "/" not in href.split(m.group("host"))[0]):
         return _from_match(m)
@@ -208,20 +248,21 @@ def _from_href(href: str, forum_url: str) -> tuple[str, bool] | None:
     except ValueError:
         return None
     if parts.scheme in ("http", "https") and parts.hostname:
-        return _clean(absolute), False
+        return _clean(absolute), False, None, None
     return None
 
 
-def _from_match(m: re.Match[str]) -> tuple[str, bool] | None:
+def _from_match(m: re.Match[str]) -> _Found | None:
     raw_host, tld = m.group("host"), m.group("tld").lower()
     if len(raw_host) > 300:
         return None  # no real host name is that long (253 at most)
     host = refang_host(raw_host)
     scheme_text = m.group("scheme") or ""
     path = m.group("path") or ""
-    defanged = bool(_DEFANG_DOT.search(raw_host)) or (
+    # a bracket in a host can only be a defanged dot's; in a path, only "[.]" or "[dot]" hold one
+    defanged = _has_bracket(raw_host) or (
         bool(scheme_text) and not scheme_text.lower().startswith(("http", "ftp"))) or (
-        "[" in scheme_text) or bool(_DEFANG_DOT.search(path))
+        "[" in scheme_text) or ("[" in path and bool(_DEFANG_DOT.search(path)))
     if tld != "onion" and not _plausible_tld(tld, host, bool(scheme_text or path or defanged)):
         return None
     if not scheme_text and not path and not defanged and len(host.split(".")) == 2 and (
@@ -234,9 +275,16 @@ def _from_match(m: re.Match[str]) -> tuple[str, bool] | None:
         scheme = "https" if secure else "http"
     else:
         scheme = "http" if tld == "onion" else "https"
-    path = _DEFANG_DOT.sub(".", path) if path else ""
-    url = _clean(f"{scheme}://{host}{m.group('port') or ''}{path}")
-    return url, defanged
+    path = _DEFANG_DOT.sub(".", path) if "[" in path else path
+    return _found(f"{scheme}://{host}{m.group('port') or ''}", host, path, defanged)
+
+
+def _found(prefix: str, host: str, path: str, defanged: bool) -> _Found:
+    """The link `prefix` (scheme, host, port) + `path`, cleaned. Cleaning never reaches the host
+    (it ends in a letter or a digit), so the path `urlsplit` would read is what follows `prefix`
+    up to a query or fragment."""
+    url = _clean(prefix + path)
+    return url, defanged, host, url[len(prefix):].partition("#")[0].partition("?")[0]
 
 
 def _plausible_tld(tld: str, host: str, marked: bool) -> bool:
@@ -256,13 +304,13 @@ def _clean(url: str) -> str:
     return url
 
 
-def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str,
+def _sort(urls: list[_Found], contacts: list[Contact], forum_host: str,
           labelled: set[str] = frozenset()) -> FoundLinks:  # type: ignore[assignment]
     links: list[str] = []
     samples: list[SampleLink] = []
     domains: list[str] = []
     seen: dict[str, int] = {}
-    for url, defanged in urls:
+    for url, defanged, known_host, known_path in urls:
         key = url.rstrip("/").lower() if not url.startswith("magnet:") else url.lower()
         if key in seen:
             if defanged and samples:  # the same link written both ways: record that it was
@@ -274,15 +322,18 @@ def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str
         if url.startswith("magnet:"):
             samples.append(SampleLink(url, "magnet", False, defanged))
             continue
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        if known_host is None or known_path is None:
+            parts = urlsplit(url)
+            host, path = (parts.hostname or "").lower(), parts.path
+        else:
+            host, path = known_host, known_path
         bare = host[4:] if host.startswith("www.") else host
         if forum_host and (host == forum_host or bare == forum_host.removeprefix("www.")):
             continue
         roles = _host_roles(host)
         if "contact" in roles:
             if "telegram" in roles:
-                handle = parts.path.strip("/").split("/")[0]
+                handle = path.strip("/").split("/")[0]
                 if handle and handle not in ("joinchat", "s", "c", "+"):
                     contacts.append(Contact("telegram", "@" + handle.lstrip("+")))
             continue
@@ -291,9 +342,9 @@ def _sort(urls: list[tuple[str, bool]], contacts: list[Contact], forum_host: str
             if is_valid_v3_onion(host):
                 samples.append(SampleLink(url, host, True, defanged))
             continue
-        labelled_data = (url in labelled and parts.path.strip("/")
+        labelled_data = (url in labelled and path.strip("/")
                          and "neutral" not in roles)
-        if "file" in roles or "paste" in roles or _is_data_path(parts.path) or labelled_data:
+        if "file" in roles or "paste" in roles or _is_data_path(path) or labelled_data:
             samples.append(SampleLink(url, bare, False, defanged))
             continue
         if "neutral" not in roles and bare not in domains:
