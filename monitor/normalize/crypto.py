@@ -14,10 +14,15 @@ _B58_INDEX = {c: i for i, c in enumerate(_B58)}
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _BECH32_CONST, _BECH32M_CONST = 1, 0x2BC830A3
 
-_BASE58_ADDR = re.compile(r"(?<![\w])[13LMT][1-9A-HJ-NP-Za-km-z]{25,34}(?!\w)")
+# Each address starts with a few known characters, and is checked to begin a word right after
+# them ("0x(?<!\w0x)" rather than "(?<!\w)0x"): a pattern that starts with its characters lets
+# the engine skip to the next place they occur in C, where a leading look-behind is tried at
+# every character.
+_BASE58_ADDR = re.compile(r"[13LMT](?<!\w[13LMT])[1-9A-HJ-NP-Za-km-z]{25,34}(?!\w)")
 _BECH32_ADDR = re.compile(r"(?<![\w])(?:bc|ltc)1[02-9ac-hj-np-z]{11,87}(?!\w)", re.IGNORECASE)
-_ETH_ADDR = re.compile(r"(?<![\w])0x[0-9a-fA-F]{40}(?!\w)")
-_XMR_ADDR = re.compile(r"(?<![\w])[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?(?!\w)")
+_ETH_ADDR = re.compile(r"0x(?<!\w0x)[0-9a-fA-F]{40}(?!\w)")
+_XMR_ADDR = re.compile(
+    r"[48](?<!\w[48])[1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?(?!\w)")
 _B58_VERSIONS = {0x00: "BTC", 0x05: "BTC", 0x30: "LTC", 0x32: "LTC", 0x41: "USDT-TRC20"}
 
 
@@ -73,7 +78,8 @@ def addresses(text: str, long_words: list[str] | None = None) -> tuple[CryptoAdd
         coin = _B58_VERSIONS.get(version) if version is not None else None
         if coin is not None:
             found.append((m.start(), CryptoAddress(coin, m.group())))
-    for m in _BECH32_ADDR.finditer(text):
+    # "bc1", "ltc1" in any case (a case-blind pattern cannot skip ahead): look for them first
+    for m in _BECH32_ADDR.finditer(text) if "c1" in text or "C1" in text else ():
         if bech32_valid(m.group()):
             coin = "LTC" if m.group().lower().startswith("ltc") else "BTC"
             found.append((m.start(), CryptoAddress(coin, m.group().lower())))
