@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import compress
 from operator import itemgetter
 
 from monitor.normalize.fold import fold
@@ -17,6 +18,7 @@ _SPLIT = re.compile(r"[^\s,;:/()\[\]{}|•.。、，！？!?\"“”«»<>=+*#~_
                     r"|[,;:/()|•。、，！？!?،؛।]")
 _FIRST3 = itemgetter(slice(None, 3))
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_HAN_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
 
 
 def tokens(folded: str) -> list[str]:
@@ -27,26 +29,31 @@ def tokens(folded: str) -> list[str]:
 
 class Tokens:
     """A folded text cut into `tokens` once, with what every lexicon asks of it first (its set
-    of words, whether it holds Han characters), so several lexicons share one cut."""
+    of words, the Han characters it holds), so several lexicons share one cut."""
 
-    __slots__ = ("_prefixes", "folded", "han", "uniq", "words")
+    __slots__ = ("_han", "folded", "uniq", "words")
 
     def __init__(self, folded: str, words: list[str] | None = None):
         self.folded = folded
         self.words = words if words is not None else tokens(folded)
         self.uniq = frozenset(self.words)
-        self.han = not folded.isascii() and _HAN.search(folded) is not None
-        self._prefixes: frozenset[str] | None = None
+        self._han: frozenset[str] | None = None
 
-    def with_prefixes(self, keys: frozenset[str]) -> set[str]:
-        """The words whose first three characters are one of `keys` (a lexicon's stems); when
-        set arithmetic finds none of the keys there, no loop runs over the words."""
-        if self._prefixes is None:
-            self._prefixes = frozenset(map(_FIRST3, self.uniq))
-        hit = self._prefixes & keys
-        if not hit:
-            return set()
-        return {w for w in self.uniq if w[:3] in hit}
+    @property
+    def han(self) -> frozenset[str]:
+        """The Han and kana characters of the text (none in most texts): a Han phrase can be
+        there only if all its characters are, which spares counting most phrases."""
+        if self._han is None:
+            folded = self.folded
+            self._han = (frozenset("".join(_HAN_RUN.findall(folded))) if not folded.isascii()
+                         else frozenset())
+        return self._han
+
+    def with_prefixes(self, keys: frozenset[str]) -> list[str]:
+        """The words whose first three characters are one of `keys` (a lexicon's stems), found
+        in C: the words are many, those with such a start few."""
+        uniq = self.uniq
+        return list(compress(uniq, map(keys.__contains__, map(_FIRST3, uniq))))
 
 
 def _positions(words: list[str], wanted: set[str] | frozenset[str]) -> list[int]:
@@ -75,7 +82,8 @@ class Lexicon:
     def __init__(self, entries: Iterable[tuple[str, str]]):
         self._exact: dict[str, str] = {}
         self._stems: dict[str, list[tuple[str, str]]] = {}
-        self._han: list[tuple[str, str]] = []
+        # phrase, value, and the phrase's Han characters, all of which a text holding it holds
+        self._han: list[tuple[str, str, frozenset[str]]] = []
         self._longest: dict[str, int] = {}  # first word -> words in the longest phrase
         for phrase, value in entries:
             stem = phrase.endswith("*")
@@ -84,7 +92,8 @@ class Lexicon:
                 continue
             key = " ".join(words)
             if _HAN.search(key):
-                self._han.append((key.replace(" ", ""), value))
+                han = key.replace(" ", "")
+                self._han.append((han, value, frozenset(_HAN.findall(han))))
             elif stem and len(words) == 1:
                 self._stems.setdefault(key[:3], []).append((key, value))
             else:
@@ -99,38 +108,56 @@ class Lexicon:
         """Values of the phrases in `folded`; `words`: its `tokens` (or `Tokens`), when already
         cut."""
         cut = words if isinstance(words, Tokens) else Tokens(folded, words)
-        found: list[str] = []
-        exact, longest, stems = self._exact, self._longest, self._stems
-        if exact or stems:
-            words = cut.words
-            n = len(words)
-            # only the words that can start a phrase or carry a stem are looked at; finding
-            # them is set arithmetic, done in C, and the walk visits only their positions
-            wanted = cut.uniq & self._starts
-            if stems:
-                wanted |= cut.with_prefixes(self._stem_keys)
-            after = 0  # the end of the last phrase read: a phrase's words are not read again
-            for i in _positions(words, wanted):
-                if i < after:
-                    continue
-                word = words[i]
-                step = 0
-                most = longest.get(word)
-                if most is not None:
-                    for size in range(min(most, n - i), 0, -1):
-                        value = exact.get(word if size == 1 else " ".join(words[i:i + size]))
-                        if value is not None:
-                            found.append(value)
-                            step = size
-                            break
-                if not step:
-                    step = 1
-                    for stem, value in stems.get(word[:3], ()):
-                        if word.startswith(stem):
-                            found.append(value)
-                            break
-                after = i + step
-        if self._han and cut.han:
-            for phrase, value in self._han:
-                found.extend([value] * folded.count(phrase))
+        found = self._words(cut) if self._exact or self._stems else []
+        han = cut.han if self._han else None
+        if han:
+            for phrase, value, chars in self._han:
+                if chars <= han:
+                    found.extend([value] * folded.count(phrase))
         return found
+
+    def _words(self, cut: Tokens) -> list[str]:
+        """Values of the word phrases and stems, in order; a phrase's words are not read again,
+        and of the phrases at a word the longest wins."""
+        found: list[str] = []
+        exact, longest = self._exact, self._longest
+        words = cut.words
+        n = len(words)
+        stemmed = self._stemmed(cut) if self._stems else {}
+        # only the words that can start a phrase or carry a stem are looked at; finding them
+        # is set arithmetic, done in C, and the walk visits only their positions
+        wanted = cut.uniq & self._starts
+        if stemmed:
+            wanted = wanted.union(stemmed)
+        after = 0  # the end of the last phrase read
+        for i in _positions(words, wanted):
+            if i < after:
+                continue
+            word = words[i]
+            step = 0
+            most = longest.get(word)
+            if most is not None:
+                for size in range(min(most, n - i), 0, -1):
+                    value = exact.get(word if size == 1 else " ".join(words[i:i + size]))
+                    if value is not None:
+                        found.append(value)
+                        step = size
+                        break
+            if not step:
+                step = 1
+                value = stemmed.get(word)
+                if value is not None:
+                    found.append(value)
+            after = i + step
+        return found
+
+    def _stemmed(self, cut: Tokens) -> dict[str, str]:
+        """The value of each word of `cut` that one of the stems begins (the longest such
+        stem's): each distinct word is tried once, wherever it stands."""
+        values: dict[str, str] = {}
+        for word in cut.with_prefixes(self._stem_keys):
+            for stem, value in self._stems[word[:3]]:
+                if word.startswith(stem):
+                    values[word] = value
+                    break
+        return values
