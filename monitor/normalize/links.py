@@ -123,7 +123,9 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
     aligned = len(lowered) == len(text)  # lower() kept every position (it nearly always does)
-    for m in _emails(text):
+    # every mark an address needs holds "@" or a bracketed "at"; most posts have neither
+    has_mark = "@" in text or "[at]" in lowered or "(at)" in lowered or "{at}" in lowered
+    for m in _emails(text) if has_mark else ():
         taken.append(m.span())
         host = refang_host(m.group("host"))
         address = f"{m.group('user').lower()}@{host}"
@@ -219,19 +221,42 @@ def _schemed_match(text: str, lo: int, first: int) -> re.Match[str] | None:
 
 
 def _emails(text: str) -> list[re.Match[str]]:
-    """Email-shaped matches, looked for only around the marks an address needs ("@", "[at]")."""
+    """Email-shaped matches, looked for only around the marks an address needs ("@", "[at]"):
+    for each mark, the first match in reach, kept when it is around that mark."""
     found: list[re.Match[str]] = []
     end = 0
+    previous = -1  # where the mark before this one starts
     for tried, mark in enumerate(_AT_MARK.finditer(text)):
         if tried >= _MAX_MARKS:
             break  # hostile input ("@@@@..."): a real post has a handful
-        if mark.start() < end:
+        at, previous_at, previous = mark.start(), previous, mark.start()
+        if at < end:
             continue
-        m = EMAIL.search(text, max(end, mark.start() - 64), min(len(text), mark.end() + 255))
-        if m is not None and m.start() <= mark.start() < m.end():
+        lo, hi = max(end, at - 64), min(len(text), mark.end() + 255)
+        # with another mark in reach, the first match in reach may be around that one
+        m = EMAIL.search(text, lo, hi) if previous_at >= lo else _email_at(text, lo, hi, at)
+        if m is not None and m.start() <= at < m.end():
             found.append(m)
             end = m.end()
     return found
+
+
+def _email_at(text: str, lo: int, hi: int, at: int) -> re.Match[str] | None:
+    """What `EMAIL.search(text, lo, hi)` finds around the mark at `at`, when no other mark is in
+    `text[lo:at]`: an address around this mark begins where the user characters before it (and
+    one blank at most) begin, and no address begins before that one without a mark of its own.
+    One match tried there instead of a search from `lo`; None when nothing is around the mark."""
+    user_end = at - 1 if at > 0 and text[at - 1].isspace() else at
+    start = user_end
+    while start > lo and _is_user_char(text[start - 1]):
+        start -= 1
+    if start < lo or (start > 0 and _is_user_char(text[start - 1])):
+        return None  # the address would begin before `lo`, out of the search's reach
+    return EMAIL.match(text, start, hi)
+
+
+def _is_user_char(char: str) -> bool:
+    return char.isalnum() or char in "_.+-"  # what EMAIL's user takes: [\w.+-]
 
 
 def _from_href(href: str, forum_url: str) -> _Found | None:
