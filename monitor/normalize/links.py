@@ -8,6 +8,7 @@ Defanged spellings read: `hxxp(s)`, `h**ps`, `[.]`, `(.)`, `{.}`, `[dot]`, `[:]/
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -55,7 +56,8 @@ _AT_MARK = re.compile(r"@|\[at\]|\(at\)|\{at\}|\[@\]|\(@\)", re.IGNORECASE)
 _XMPP_WORD = re.compile(r"(?:jabber|xmpp|jid|жаббер|джаббер|жаба)\s*[:：\-–=]?\s*$",
                         re.IGNORECASE)
 _TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
-_SESSION = re.compile(r"(?<![0-9a-f])05[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
+# "05" first, the boundary checked after it: the engine skips to each "05" in C
+_SESSION = re.compile(r"05(?<![0-9a-f]05)[0-9a-f]{64}(?![0-9a-f])", re.IGNORECASE)
 # "Sample: <link>", "Download - <link>", "Зеркало: <link>": a link so labelled is to data even
 # on a host the tables do not know (a victim's own site is named, not labelled so).
 _SAMPLE_WORDS = (
@@ -133,7 +135,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
             host, XMPP_HOSTS)
         contacts.append(Contact("xmpp" if xmpp else "email", address))
     urls: list[_Found] = []
-    labelled: set[str] = set()  # links a sample or download word stands before
+    places: dict[str, list[int]] = {}  # where in `text` each link was read
     for m in MAGNET.finditer(text) if "magnet:" in lowered else ():
         taken.append(m.span())
         urls.append((m.group(), False, None, None))
@@ -148,8 +150,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
                 if split:  # (the link has no path: its URL is all scheme, host and port)
                     found = _found(found[0], found[2] or "", split.group(1), True)
             urls.append(found)
-            if _labelled(text, lowered if aligned else None, m.start()):
-                labelled.add(found[0])
+            places.setdefault(found[0], []).append(m.start())
     for href in hrefs:
         found_href = _from_href(href, forum_url)
         if found_href is not None:
@@ -164,8 +165,15 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
                   if len(word) >= 66]
     for m in (m for word in long_words for m in _SESSION.finditer(word)):
         contacts.append(Contact("session", m.group().lower()))
-    for m in (m for word in long_words for m in _TOX.finditer(word)):
+    for m in (m for word in long_words if len(word) >= 76 for m in _TOX.finditer(word)):
         contacts.append(Contact("tox", m.group().upper()))
+
+    def labelled(url: str) -> bool:
+        """A sample or download word stands before the link at one of its places (asked only
+        of the few links the tables do not place: the look costs more than the question)."""
+        return any(_labelled(text, lowered if aligned else None, start)
+                   for start in places.get(url, ()))
+
     return _sort(urls, contacts, forum_host, labelled)
 
 
@@ -278,30 +286,31 @@ def _from_href(href: str, forum_url: str) -> _Found | None:
 
 
 def _from_match(m: re.Match[str]) -> _Found | None:
-    raw_host, tld = m.group("host"), m.group("tld").lower()
+    raw_host, tld, scheme_text, path, port, secure, secure2 = m.group(
+        "host", "tld", "scheme", "path", "port", "s", "s2")
     if len(raw_host) > 300:
         return None  # no real host name is that long (253 at most)
+    tld = tld.lower()
     host = refang_host(raw_host)
-    scheme_text = m.group("scheme") or ""
-    path = m.group("path") or ""
+    scheme_text = (scheme_text or "").lower()
+    path = path or ""
     # a bracket in a host can only be a defanged dot's; in a path, only "[.]" or "[dot]" hold one
     defanged = _has_bracket(raw_host) or (
-        bool(scheme_text) and not scheme_text.lower().startswith(("http", "ftp"))) or (
+        bool(scheme_text) and not scheme_text.startswith(("http", "ftp"))) or (
         "[" in scheme_text) or ("[" in path and bool(_DEFANG_DOT.search(path)))
     if tld != "onion" and not _plausible_tld(tld, host, bool(scheme_text or path or defanged)):
         return None
-    if not scheme_text and not path and not defanged and len(host.split(".")) == 2 and (
-            host.split(".")[0].isdigit()):
+    if not scheme_text and not path and not defanged and host.count(".") == 1 and (
+            host.partition(".")[0].isdigit()):
         return None
-    secure = bool(m.group("s") or m.group("s2"))
-    if scheme_text.lower().startswith("ftp"):
+    if scheme_text.startswith("ftp"):
         scheme = "ftp"
     elif scheme_text:
-        scheme = "https" if secure else "http"
+        scheme = "https" if secure or secure2 else "http"
     else:
         scheme = "http" if tld == "onion" else "https"
     path = _DEFANG_DOT.sub(".", path) if "[" in path else path
-    return _found(f"{scheme}://{host}{m.group('port') or ''}", host, path, defanged)
+    return _found(f"{scheme}://{host}{port or ''}", host, path, defanged)
 
 
 def _found(prefix: str, host: str, path: str, defanged: bool) -> _Found:
@@ -330,13 +339,15 @@ def _clean(url: str) -> str:
 
 
 def _sort(urls: list[_Found], contacts: list[Contact], forum_host: str,
-          labelled: set[str] = frozenset()) -> FoundLinks:  # type: ignore[assignment]
+          labelled: Callable[[str], bool]) -> FoundLinks:
     links: list[str] = []
     samples: list[SampleLink] = []
     domains: list[str] = []
     seen: dict[str, int] = {}
+    forum_bare = forum_host.removeprefix("www.")
     for url, defanged, known_host, known_path in urls:
-        key = url.rstrip("/").lower() if not url.startswith("magnet:") else url.lower()
+        magnet = url.startswith("magnet:")
+        key = url.lower() if magnet else url.rstrip("/").lower()
         if key in seen:
             if defanged and samples:  # the same link written both ways: record that it was
                 samples = [s if s.url != links[seen[key]] else SampleLink(
@@ -344,7 +355,7 @@ def _sort(urls: list[_Found], contacts: list[Contact], forum_host: str,
             continue
         seen[key] = len(links)
         links.append(url)
-        if url.startswith("magnet:"):
+        if magnet:
             samples.append(SampleLink(url, "magnet", False, defanged))
             continue
         if known_host is None or known_path is None:
@@ -353,7 +364,7 @@ def _sort(urls: list[_Found], contacts: list[Contact], forum_host: str,
         else:
             host, path = known_host, known_path
         bare = host[4:] if host.startswith("www.") else host
-        if forum_host and (host == forum_host or bare == forum_host.removeprefix("www.")):
+        if forum_host and (host == forum_host or bare == forum_bare):
             continue
         roles = _host_roles(host)
         if "contact" in roles:
@@ -367,9 +378,8 @@ def _sort(urls: list[_Found], contacts: list[Contact], forum_host: str,
             if is_valid_v3_onion(host):
                 samples.append(SampleLink(url, host, True, defanged))
             continue
-        labelled_data = (url in labelled and path.strip("/")
-                         and "neutral" not in roles)
-        if "file" in roles or "paste" in roles or _is_data_path(path) or labelled_data:
+        if "file" in roles or "paste" in roles or _is_data_path(path) or (
+                path.strip("/") and "neutral" not in roles and labelled(url)):
             samples.append(SampleLink(url, bare, False, defanged))
             continue
         if "neutral" not in roles and bare not in domains:
