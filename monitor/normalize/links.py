@@ -79,6 +79,8 @@ _LABEL_HINTS = ("sampl", "sampel", "downl", "dl", "mirr", "proof", "previ", "с�
                 "descarg", "chantillon", "chargement", "miroir", "样本", "下载", "عينة", "تحميل",
                 "सैंपल", "डाउनलोड")
 _LABEL_HINT = re.compile("|".join(map(re.escape, _LABEL_HINTS)))
+# "[at]", "(at)", "{at}" in any case (and a few more): a quick look before the marks' search
+_BRACKETED_AT = re.compile(r"[\[({](?i:at)[\])}]")
 _DOT_HINT = re.compile(r"[.\[({](?:(?<=\.)[a-z0-9]|(?<=[\[({])\s?(?:\.|dot))", re.IGNORECASE)
 # what `_LABEL` takes, case-insensitively (with the four letters Unicode case-folds into a-z)
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
@@ -123,10 +125,8 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     forum_host = (urlsplit(forum_url).hostname or "") if forum_url else ""
     contacts: list[Contact] = []
     taken: list[tuple[int, int]] = []
-    lowered = text.lower()
-    aligned = len(lowered) == len(text)  # lower() kept every position (it nearly always does)
     # every mark an address needs holds "@" or a bracketed "at"; most posts have neither
-    has_mark = "@" in text or "[at]" in lowered or "(at)" in lowered or "{at}" in lowered
+    has_mark = "@" in text or _BRACKETED_AT.search(text) is not None
     for m in _emails(text) if has_mark else ():
         taken.append(m.span())
         host = refang_host(m.group("host"))
@@ -136,7 +136,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
         contacts.append(Contact("xmpp" if xmpp else "email", address))
     urls: list[_Found] = []
     places: dict[str, list[int]] = {}  # where in `text` each link was read
-    for m in MAGNET.finditer(text) if "magnet:" in lowered else ():
+    for m in MAGNET.finditer(text) if ":?" in text else ():  # as in "magnet:?xt="
         taken.append(m.span())
         urls.append((m.group(), False, None, None))
     for m in _url_matches(text):
@@ -168,21 +168,24 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     for m in (m for word in long_words if len(word) >= 76 for m in _TOX.finditer(word)):
         contacts.append(Contact("tox", m.group().upper()))
 
+    # lower() keeps every position unless it meets "İ" (the one letter it makes two of)
+    aligned = "\u0130" not in text
+
     def labelled(url: str) -> bool:
         """A sample or download word stands before the link at one of its places (asked only
         of the few links the tables do not place: the look costs more than the question)."""
-        return any(_labelled(text, lowered if aligned else None, start)
-                   for start in places.get(url, ()))
+        return any(_labelled(text, start, quick=aligned) for start in places.get(url, ()))
 
     return _sort(urls, contacts, forum_host, labelled)
 
 
-def _labelled(text: str, lowered: str | None, start: int) -> bool:
+def _labelled(text: str, start: int, *, quick: bool) -> bool:
     """True when a sample or download word stands before `start` on its line (within 50
-    characters); `lowered`: `text.lower()` when it keeps every position, for a quick look."""
+    characters). `quick`: when `text.lower()` keeps every position, first look for the words'
+    pieces in the lowered window (which holds them as the lowered text would)."""
     line_start = text.rfind("\n", 0, start) + 1
     lo = max(line_start, start - 50)
-    if lowered is not None and not _LABEL_HINT.search(lowered, lo, start):
+    if quick and not _LABEL_HINT.search(text[lo:start].lower()):
         return False
     return bool(_SAMPLE_LABEL.search(text, max(lo, start - _LABEL_REACH), start))
 
