@@ -44,6 +44,8 @@ from spiders.text import html_to_text
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "tests" / "data" / "posts"
+# Written by someone who saw neither the normalizer nor the corpus; never tuned on (see its README).
+HELDOUT_DIR = REPO / "tests" / "data" / "heldout"
 
 LANGS = frozenset({"en", "id", "ru", "zh", "pt", "es", "fr", "hi", "ar"})
 CRYPTO = frozenset({"BTC", "XMR", "ETH", "USDT", "LTC"})
@@ -390,6 +392,7 @@ def _fold(name: str) -> str:
 
 CORPUS = load_corpus()
 BY_ID = {case.id: case for case in CORPUS}
+HELDOUT = load_corpus(HELDOUT_DIR)
 
 
 def _normalize(raw: RawPost) -> Listing:
@@ -398,13 +401,15 @@ def _normalize(raw: RawPost) -> Listing:
     return normalize(raw)
 
 
-def test_corpus_is_big_and_varied() -> None:
-    assert len(CORPUS) >= 300, f"the corpus has {len(CORPUS)} posts, issue 5 asks for 300+"
-    langs = {case.expect["lang"] for case in CORPUS}
-    assert langs == LANGS, f"languages missing from the corpus: {sorted(LANGS - langs)}"
-    kinds = {case.expect["post_type"] for case in CORPUS}
+@pytest.mark.parametrize(("cases", "least"), [("corpus", 300), ("heldout", 200)])
+def test_corpus_is_big_and_varied(cases: str, least: int) -> None:
+    posts = CORPUS if cases == "corpus" else HELDOUT
+    assert len(posts) >= least, f"the {cases} set has {len(posts)} posts, it needs {least}+"
+    langs = {case.expect["lang"] for case in posts}
+    assert langs == LANGS, f"languages missing from the {cases} set: {sorted(LANGS - langs)}"
+    kinds = {case.expect["post_type"] for case in posts}
     assert kinds == set(POST_TYPES), f"post types missing: {sorted(set(POST_TYPES) - kinds)}"
-    assert any(case.raw.body_html for case in CORPUS), "no HTML bodies in the corpus"
+    assert any(case.raw.body_html for case in posts), f"no HTML bodies in the {cases} set"
 
 
 @pytest.mark.parametrize(
@@ -486,7 +491,7 @@ def _sample_token(url: str) -> str:
     return parts[-1] if len(parts) > 1 or not query else query
 
 
-@pytest.mark.parametrize("case", CORPUS, ids=lambda case: case.id)
+@pytest.mark.parametrize("case", CORPUS + HELDOUT, ids=lambda case: case.id)
 def test_labelled_samples_are_in_their_post(case: Case) -> None:
     """Catches a label typo: every expected sample link must be written somewhere in the post."""
     text = case.raw.body_html or case.raw.body_text
@@ -502,7 +507,7 @@ def test_onion_addresses_in_the_corpus_are_valid_v3() -> None:
     onion = re.compile(r"\b([a-z2-7]{56})\s*(?:\.|\[\.\]|\(\.\)|\[dot\])\s*onion\b", re.IGNORECASE)
     found = {
         m.group(1).lower(): case.id
-        for case in CORPUS
+        for case in CORPUS + HELDOUT
         for m in onion.finditer(case.raw.body_html or case.raw.body_text)
     }
     assert len(found) >= 10, "the corpus should carry onion links"
@@ -510,8 +515,11 @@ def test_onion_addresses_in_the_corpus_are_valid_v3() -> None:
     assert not bad, f"invalid v3 onion addresses in the corpus: {bad}"
 
 
-def test_accuracy_meets_issue_targets() -> None:
-    result = score(CORPUS, _normalize)
+@pytest.mark.parametrize("cases", ["corpus", "heldout"])
+def test_accuracy_meets_issue_targets(cases: str) -> None:
+    """The issue's targets hold on the corpus and on the held-out set the code was never tuned
+    on (the targets are about posts the normalizer has never seen)."""
+    result = score(CORPUS if cases == "corpus" else HELDOUT, _normalize)
     acc = result.accuracy()
     failing = {k: v for k, v in acc.items() if v < TARGETS[k]}
     report = [f"{k}: {acc[k]:.3f} (target {TARGETS[k]})" for k in TARGETS]
