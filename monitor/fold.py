@@ -5,8 +5,10 @@ same string ("bpjs kesehatan").
 Folding is NFKC (full-width and compatibility forms), removal of invisible characters
 (zero-width, soft hyphen, bidi controls), case-folding, accents stripped (NFKD without
 non-spacing marks, plus a few letters NFKD does not decompose: ø, ł, đ, æ, œ, ı, þ), and every run
-of punctuation, symbols, separators and underscores becomes one space. The result has no leading
-or trailing space, so " " + fold(text) + " " has a space at every word boundary.
+of punctuation, symbols, separators and underscores becomes one space; then initials written
+apart ("B.P.J.S", "K P U", "b-p-j-s") join into one word ("bpjs"), as a reader reads them. The
+result has no leading or trailing space, so " " + fold(text) + " " has a space at every word
+boundary.
 
 `fold()` works on the whole string and is what matching uses; `fold_map()` folds the same way
 character by character and also tells, for each folded character, where it came from in the
@@ -50,6 +52,11 @@ def _mark_class() -> str:
 
 
 _SEPARATORS = re.compile(f"(?:[^\\w{_mark_class()}]|_)+")
+# The same on folded ASCII text (lower case, no marks), several times faster.
+_ASCII_SEPARATORS = re.compile("[^a-z0-9]+")
+# Three or more one-letter words in a row (Latin or Cyrillic, after separators became spaces):
+# "U.S" or "a b" in prose stay apart.
+_INITIALS = re.compile(r"(?<![^ ])[a-z\u0400-\u04ff](?: [a-z\u0400-\u04ff]){2,}(?![^ ])")
 
 
 def _accented(base: str) -> bool:
@@ -76,7 +83,10 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_DROP).casefold().translate(_LETTERS)
     if not text.isascii():
         text = _strip_accents(unicodedata.normalize("NFKD", text))
-    return _SEPARATORS.sub(" ", text).strip()
+    text = (_ASCII_SEPARATORS if text.isascii() else _SEPARATORS).sub(" ", text).strip()
+    if " " not in text:
+        return text
+    return _INITIALS.sub(lambda m: m.group().replace(" ", ""), text)
 
 
 @lru_cache(maxsize=65536)
@@ -104,7 +114,7 @@ def fold_map(text: str) -> tuple[str, list[int]]:
                     continue
             else:
                 base = ch
-            if _SEPARATORS.fullmatch(ch):
+            if not ch.isalnum() if ch.isascii() else _SEPARATORS.fullmatch(ch):
                 pending_space = bool(out)
                 continue
             if pending_space:
@@ -114,7 +124,13 @@ def fold_map(text: str) -> tuple[str, list[int]]:
             out.append(ch)
             origin.append(i)
     origin.append(len(text))
-    return "".join(out), origin
+    folded = "".join(out)
+    joined = {i for m in _INITIALS.finditer(folded) for i in range(m.start(), m.end())
+              if folded[i] == " "}
+    if joined:  # the spaces `fold()` drops between initials
+        folded = "".join(ch for i, ch in enumerate(folded) if i not in joined)
+        origin = [o for i, o in enumerate(origin) if i not in joined]
+    return folded, origin
 
 
 def original_span(text: str, origin: list[int], start: int, end: int) -> tuple[int, int]:

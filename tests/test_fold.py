@@ -31,6 +31,13 @@ from monitor.fold import fold, fold_map, original_span
     ("Ωμέγα", "ωμεγα"),
     ("", ""),
     ("!!!", ""),
+    ("B.P.J.S Kesehatan", "bpjs kesehatan"),  # initials written apart read as one word
+    ("K.P.U. 2024", "kpu 2024"),
+    ("b-p-j-s kesehatan", "bpjs kesehatan"),
+    ("Ф.С.Б. России", "фсб россии"),
+    ("U.S. voters", "u s voters"),  # two letters stay apart: "us" is a word
+    ("plan a or b", "plan a or b"),
+    ("vitamin B 1 2", "vitamin b 1 2"),  # digits are no initials
 ])  # fmt: skip
 def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded
@@ -43,6 +50,7 @@ def test_fold(text: str, folded: str) -> None:
     ("a BP\u200bJS b", "bpjs", "BP\u200bJS"),
     ("die Straße hier", "strasse", "Straße"),
     ("e\u0301te\u0301 ok", "ete", "e\u0301te\u0301"),
+    ("leak of B.P.J.S Kesehatan data", "bpjs kesehatan", "B.P.J.S Kesehatan"),
 ])  # fmt: skip
 def test_fold_map_points_back_to_the_original(text: str, word: str, original: str) -> None:
     folded, origin = fold_map(text)

@@ -26,7 +26,8 @@ def listing(title: str = "", body: str = "", **kw) -> Listing:
     ("Bpjs Kesehatan", True),
     ("ＢＰＪＳ　Ｋｅｓｅｈａｔａｎ leak", True),  # full-width letters and space
     ("BP\u200bJS Keseha\u200ctan", True),  # zero-width characters inside the words
-    ("B.P.J.S Kesehatan", False),  # dots split the word into letters: not the same word
+    ("B.P.J.S Kesehatan", True),  # initials written apart are read as one word
+    ("B.P Kesehatan", False),  # two letters are no initials
     ("(BPJS)-(Kesehatan)!", True),
     ("dump of bpjs-kesehatan.go.id", True),
     ("BPJS Health members", True),  # alias
