@@ -99,6 +99,7 @@ class OpsConfig:
 
     source_fail_after_s: float = 3600.0  # a source failing this long
     es_down_after_s: float = 600.0  # Elasticsearch unreachable this long
+    es_probe_every_s: float = 60.0  # the cluster's health asked this often (nothing to index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,10 +417,11 @@ def _load_ops(node: Node | None) -> OpsConfig:
     d = OpsConfig()
     if node is None:
         return d
-    k = node.mapping(["source_fail_after", "es_down_after"])
+    k = node.mapping(["source_fail_after", "es_down_after", "es_probe_every"])
     return OpsConfig(
         source_fail_after_s=_get(k, "source_fail_after", Node.duration, d.source_fail_after_s),
-        es_down_after_s=_get(k, "es_down_after", Node.duration, d.es_down_after_s))
+        es_down_after_s=_get(k, "es_down_after", Node.duration, d.es_down_after_s),
+        es_probe_every_s=_get(k, "es_probe_every", Node.duration, d.es_probe_every_s))
 
 
 def _load_defaults(node: Node | None) -> Defaults:

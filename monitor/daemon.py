@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 30.0  # in-flight crawls get this long after SIGTERM
 ES_SETUP_RETRY_S = 15.0
 HOUSEKEEPING_S = 5.0
-ES_PROBE_S = 60.0
 
 
 class _WhenReady:
@@ -288,7 +287,8 @@ class Daemon:
         """With nothing to index, no bulk request would notice an outage: ask the cluster's
         health now and then, so /healthz and the ops alert still know."""
         now = time.monotonic()
-        if not self.es_ready.is_set() or now - self._last_es_probe < ES_PROBE_S:
+        every = self.config.monitor.ops.es_probe_every_s
+        if not self.es_ready.is_set() or now - self._last_es_probe < every:
             return
         self._last_es_probe = now
         try:

@@ -197,6 +197,37 @@ def test_elasticsearch_unreachable_for_a_while(tmp_path: Path, forums: LabForums
     assert_es_outage_survived(es, es_prefix, forums, slack_receiver, d.state_dir, titles)
 
 
+def test_elasticsearch_lost_while_nothing_is_indexed(tmp_path: Path, forums: LabForums,
+                                                     slack_receiver: SlackReceiver,
+                                                     es_url: str, es_prefix: str) -> None:
+    """With no new listing, no bulk request would notice an outage: the health probe
+    (`ops.es_probe_every`) does, so the ops alert and its recovery still come."""
+    slack_receiver.reset()
+    source = lab_source(forums, "mybblab", "mybb", BOARDS, interval="4s", jitter="0s")
+    ops = {"es_down_after": "4s", "es_probe_every": "1s"}
+    with es_proxy(es_url) as proxy, daemon_run(
+            tmp_path, sources=[source], es_url=proxy.url, prefix=es_prefix,
+            receiver=slack_receiver, monitor={"ops": ops}) as d:
+        d.start()
+        d.wait_crawls("mybblab")
+        wait_for("the seeded listings indexed and alerted", lambda: spool_waiting(d.state_dir)
+                 == 0 and outbox_waiting(d.state_dir) == 0, proc=d.proc)
+
+        proxy.mode = "drop"
+        wait_for("the failing health check logged",
+                 lambda: d.logged("does not answer its health check"), proc=d.proc)
+        wait_for("the ES-down ops alert", lambda: ops_texts(slack_receiver), proc=d.proc)
+        assert spool_waiting(d.state_dir) == 0  # nothing waited to be indexed: the probe saw it
+
+        proxy.mode = "up"
+        wait_for("the recovery message", lambda: len(ops_texts(slack_receiver)) >= 2,
+                 proc=d.proc)
+        assert d.stop() == 0
+    down_msg, recovered = ops_texts(slack_receiver)
+    assert "Elasticsearch has been unreachable" in down_msg
+    assert recovered.startswith("Bazaarwatch ops: Recovered: Elasticsearch answers again")
+
+
 @contextmanager
 def behind_es_proxy(tmp_path: Path, forums: LabForums, receiver: SlackReceiver, es_url: str,
                     prefix: str) -> Iterator[tuple[EsProxy, DaemonRun]]:
