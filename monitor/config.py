@@ -113,6 +113,7 @@ class Defaults:
     max_pages: int = 200
     backfill_pages: int = 3
     overlap_s: float = 600.0
+    recheck_after_s: float = 21600.0  # re-read a listed thread not fetched for this long (0: never)
     max_concurrent_crawls: int = 4
 
 
@@ -182,6 +183,7 @@ class SourceConfig:
     max_pages: int = 200
     backfill_pages: int = 3
     overlap_s: float = 600.0
+    recheck_after_s: float = 21600.0
     timezone: str = "UTC"
     selectors: Selectors | None = None
 
@@ -430,7 +432,7 @@ def _load_defaults(node: Node | None) -> Defaults:
         return d
     k = node.mapping(["interval", "jitter", "concurrency", "download_delay", "timeout",
                       "max_page_size", "max_pages", "backfill_pages", "overlap",
-                      "max_concurrent_crawls"])
+                      "recheck_after", "max_concurrent_crawls"])
     return Defaults(
         interval_s=_get(k, "interval", Node.duration, d.interval_s, minimum=1),
         jitter_s=_get(k, "jitter", Node.duration, d.jitter_s),
@@ -441,6 +443,7 @@ def _load_defaults(node: Node | None) -> Defaults:
         max_pages=_get(k, "max_pages", Node.int, d.max_pages, minimum=1),
         backfill_pages=_get(k, "backfill_pages", Node.int, d.backfill_pages, minimum=1),
         overlap_s=_get(k, "overlap", Node.duration, d.overlap_s),
+        recheck_after_s=_get(k, "recheck_after", Node.duration, d.recheck_after_s),
         max_concurrent_crawls=_get(k, "max_concurrent_crawls", Node.int,
                                    d.max_concurrent_crawls, minimum=1),
     )
@@ -489,7 +492,8 @@ def _unique_ids(items: list[Node], load, what: str) -> tuple:
 
 _SOURCE_KEYS = ["id", "name", "engine", "base_url", "boards", "interval", "jitter", "login",
                 "render", "direct", "concurrency", "download_delay", "timeout", "max_page_size",
-                "max_pages", "backfill_pages", "overlap", "timezone", "selectors"]
+                "max_pages", "backfill_pages", "overlap", "recheck_after", "timezone",
+                "selectors"]
 
 
 def _load_source(ctx: _Context, node: Node, d: Defaults) -> SourceConfig | None:
@@ -537,6 +541,7 @@ def _load_source(ctx: _Context, node: Node, d: Defaults) -> SourceConfig | None:
         max_pages=_get(k, "max_pages", Node.int, d.max_pages, minimum=1),
         backfill_pages=_get(k, "backfill_pages", Node.int, d.backfill_pages, minimum=1),
         overlap_s=_get(k, "overlap", Node.duration, d.overlap_s),
+        recheck_after_s=_get(k, "recheck_after", Node.duration, d.recheck_after_s),
         timezone=timezone,
         selectors=selectors,
     )

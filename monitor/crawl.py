@@ -61,6 +61,7 @@ class CrawlReport:
     started_at: datetime
     finished_at: datetime
     board_rows: dict[str, int] = field(default_factory=dict)  # threads listed on page 1
+    threads_rechecked: int = 0  # listed unchanged, re-read because last read long ago
 
     @property
     def ok(self) -> bool:
@@ -71,7 +72,9 @@ class CrawlReport:
         took = (self.finished_at - self.started_at).total_seconds()
         text = (f"{self.source_id}: {self.reason}: pages {self.pages}, threads new "
                 f"{self.threads_new} changed {self.threads_changed} unchanged "
-                f"{self.threads_unchanged}, posts {self.items}, errors {self.errors}, "
+                f"{self.threads_unchanged}"
+                f"{f' rechecked {self.threads_rechecked}' if self.threads_rechecked else ''}"
+                f", posts {self.items}, errors {self.errors}, "
                 f"{took:.1f} s")
         return f"{text} ({self.detail})" if self.detail else text
 
@@ -223,7 +226,7 @@ async def crawl_source(config: Config, source: SourceConfig, *, out: IO[str] | N
     try:
         known = await asyncio.to_thread(threads.load, conn, source.id)
         book = CrawlBook(source_id=source.id, known=known, backfill_pages=source.backfill_pages,
-                         overlap_s=source.overlap_s)
+                         overlap_s=source.overlap_s, recheck_after_s=source.recheck_after_s)
         login = LoginSpec.from_config(source.login)
         saved = await asyncio.to_thread(sessions.get, conn, source.id)
         if login.kind == "form" and saved is not None and saved.cookies:
@@ -294,7 +297,7 @@ def _report(source_id: str, reason: str, crawler: Crawler, book: CrawlBook) -> C
         detail=stats.get("bazaarwatch/stopped_detail"),
         pages=int(stats.get("response_received_count", 0)),
         threads_new=book.counts["new"], threads_changed=book.counts["changed"],
-        threads_unchanged=book.counts["unchanged"],
+        threads_unchanged=book.counts["unchanged"], threads_rechecked=book.counts["recheck"],
         items=int(stats.get("item_scraped_count", 0)), errors=errors,
         started_at=book.started_at, finished_at=datetime.now(UTC),
         board_rows={k.split("/", 2)[2]: int(v) for k, v in stats.items()

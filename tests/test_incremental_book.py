@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.middleware.incremental import CrawlBook
+from monitor.middleware.incremental import RECHECKS_PER_CRAWL, CrawlBook
 from monitor.middleware.ratelimit import retry_after
 from monitor.models import RawPost
 from monitor.state import db, sessions, threads
@@ -36,6 +36,36 @@ def book(boards: dict[str, datetime] | None = None, overlap_s: float = 600.0) ->
 def test_thread_verdict(url: str, last_post: datetime, replies: int, verdict: str) -> None:
     row = ThreadRow(url=url, link=url, title="t", last_post_at=last_post, replies=replies)
     assert book().thread_verdict(row) == verdict
+
+
+@pytest.mark.parametrize(("read_ago", "recheck_after", "verdict"), [
+    (timedelta(hours=7), 6 * 3600.0, "recheck"),  # an edit would not show on the board
+    (timedelta(hours=5), 6 * 3600.0, "unchanged"),
+    (timedelta(days=30), 0.0, "unchanged"),  # rechecks off
+])
+def test_unchanged_thread_is_reread_after_a_while(read_ago: timedelta, recheck_after: float,
+                                                  verdict: str) -> None:
+    b = CrawlBook(source_id="s", known=SourceState(threads={KNOWN.url: KNOWN}, boards={}),
+                  recheck_after_s=recheck_after, started_at=T0 + read_ago)
+    row = ThreadRow(url=KNOWN.url, link=KNOWN.url, title="t", last_post_at=T0, replies=3)
+    assert b.thread_verdict(row) == verdict
+
+
+def test_rechecks_per_crawl_are_capped() -> None:
+    """Threads read in one backfill come due together: the re-reads spread over crawls."""
+    known = {f"http://f/t{i}": ThreadState(url=f"http://f/t{i}", board="DB", last_post_at=T0,
+                                           replies=1, content_sha256="x", first_seen=T0,
+                                           last_fetched=T0) for i in range(50)}
+    b = CrawlBook(source_id="s", known=SourceState(threads=known, boards={}),
+                  recheck_after_s=3600.0, started_at=T0 + timedelta(days=1))
+    verdicts = []
+    for url in known:
+        verdict = b.thread_verdict(ThreadRow(url=url, link=url, title="t", last_post_at=T0,
+                                             replies=1))
+        b.counts[verdict] += 1  # what the middleware does with each verdict
+        verdicts.append(verdict)
+    assert verdicts.count("recheck") == RECHECKS_PER_CRAWL
+    assert verdicts.count("unchanged") == 50 - RECHECKS_PER_CRAWL
 
 
 @pytest.mark.parametrize(("boards", "page", "oldest", "wanted"), [

@@ -56,3 +56,30 @@ def test_unchanged_crawl_reads_only_board_pages_then_only_what_changed(
     edited = next(p for p in third.posts if p["url"] == forums.thread_url(forum, victim.tid))
     assert "Price dropped: 0.05 BTC" in edited["body_text"]
     assert "threads new 1 changed 1" in third.report
+
+
+def test_an_edit_without_bump_is_read_once_the_thread_is_due_for_a_recheck(
+        tmp_path: Path, forums: LabForums) -> None:
+    """Editing the opening post changes nothing on the board (no bump, same replies): only the
+    re-read after `recheck_after` sees it."""
+    site = forums.state.sites["mybb"]
+    board = next(b.key for b in site.boards if not b.login_required)
+    config = write_config(tmp_path / "config",
+                          [lab_source(forums, "lab", "mybb", [board], recheck_after="15s")],
+                          state_dir=tmp_path / "state")
+    out = tmp_path / "posts.jsonl"
+    first = crawl(config, "lab", out)
+    assert isinstance(first, CrawlRun) and first.returncode == 0, first
+    victim = site.board_threads(site.board(board))[0]
+    forums.edit_thread("mybb", victim.tid, body="Edited quietly: now 0.01 BTC.", bump=False)
+
+    second = crawl(config, "lab", out)  # at once: nothing is due yet
+    assert isinstance(second, CrawlRun) and second.returncode == 0
+    assert second.posts == [] and " rechecked " not in second.report
+
+    time.sleep(15)
+    third = crawl(config, "lab", out)
+    assert isinstance(third, CrawlRun) and third.returncode == 0, third.stderr[-3000:]
+    edited = [p for p in third.posts if p["url"] == forums.thread_url("mybb", victim.tid)]
+    assert edited and "Edited quietly: now 0.01 BTC." in edited[0]["body_text"]
+    assert " rechecked " in third.report

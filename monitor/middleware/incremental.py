@@ -2,7 +2,10 @@
 
 The spider yields a request for every thread a board page lists and for the board's next
 page; this middleware drops the thread requests whose board row shows nothing new since the
-last crawl (same last-post time and reply count) and stops paging a board once a page reached
+last crawl (same last-post time and reply count), unless the thread was last fetched longer than
+``recheck_after_s`` ago (an edit of the opening post neither bumps a thread nor changes its reply
+count; at most ``RECHECKS_PER_CRAWL`` such re-reads per crawl, so they spread over crawls), and
+stops paging a board once a page reached
 threads older than the board's last read (minus ``overlap_s``). A board never read before is
 read back ``backfill_pages`` pages. The book (`CrawlBook`) is loaded from the state store before
 the crawl and saved after it by monitor/crawl.py, so SQLite is never touched mid-crawl.
@@ -28,7 +31,8 @@ from spiders.base import META_BOARD, META_BOARD_PAGE, META_PAGE_OLDEST, META_THR
 
 logger = logging.getLogger(__name__)
 
-META_CHANGE = "bazaarwatch_change"  # "new" | "changed": why a thread is fetched
+META_CHANGE = "bazaarwatch_change"  # "new" | "changed" | "recheck": why a thread is fetched
+RECHECKS_PER_CRAWL = 20
 
 
 @dataclass
@@ -39,11 +43,13 @@ class CrawlBook:
     known: SourceState
     backfill_pages: int = 3
     overlap_s: float = 600.0
+    recheck_after_s: float = 0.0  # 0: a thread whose board row shows nothing new is never re-read
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     fetched: dict[str, ThreadState] = field(default_factory=dict)
     boards_read: dict[str, datetime] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {
-        "new": 0, "changed": 0, "unchanged": 0, "board_pages": 0, "pages_skipped": 0})
+        "new": 0, "changed": 0, "unchanged": 0, "recheck": 0, "board_pages": 0,
+        "pages_skipped": 0})
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlBook:
         # Scrapy deep-copies its settings per crawler; the book must stay the one object the
@@ -54,7 +60,12 @@ class CrawlBook:
         prev = self.known.threads.get(row.url)
         if prev is None:
             return "new"
-        return "unchanged" if prev.unchanged(row.last_post_at, row.replies) else "changed"
+        if not prev.unchanged(row.last_post_at, row.replies):
+            return "changed"
+        due = (self.recheck_after_s > 0 and self.counts["recheck"] < RECHECKS_PER_CRAWL
+               and row.url not in self.fetched
+               and self.started_at - prev.last_fetched >= timedelta(seconds=self.recheck_after_s))
+        return "recheck" if due else "unchanged"
 
     def want_board_page(self, board: str, page: int, oldest: datetime | None) -> bool:
         last_read = self.known.boards.get(board)
@@ -107,6 +118,7 @@ class IncrementalMiddleware:
         stats.set_value("bazaarwatch/threads/new", self.book.counts["new"])
         stats.set_value("bazaarwatch/threads/changed", self.book.counts["changed"])
         stats.set_value("bazaarwatch/threads/unchanged", self.book.counts["unchanged"])
+        stats.set_value("bazaarwatch/threads/rechecked", self.book.counts["recheck"])
 
     def _keep(self, request: Request) -> bool:
         row = request.meta.get(META_THREAD)
