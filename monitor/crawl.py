@@ -117,11 +117,13 @@ def crawl_settings(config: Config, source: SourceConfig, *, book: CrawlBook | No
     settings.setdict({
         "BAZAARWATCH_CRAWL_BOOK": book,
         "BAZAARWATCH_DIRECT_SOURCES": [source.id] if source.direct else [],
+        "BAZAARWATCH_EVIDENCE_DIR": str(config.monitor.state_dir / "evidence"),
         "BAZAARWATCH_LOGIN": login,
         "BAZAARWATCH_MAX_PAGES": source.max_pages,
         "BAZAARWATCH_MAX_RESPONSE_BYTES": source.max_page_bytes,
         "BAZAARWATCH_OUT": SharedStream(out) if out is not None else None,
         "BAZAARWATCH_RENDER": source.render,
+        "BAZAARWATCH_SCREENSHOT_DIR": str(config.monitor.state_dir / "evidence" / "screenshots"),
         "BAZAARWATCH_TOR_SOCKS": f"{tor.socks_host}:{tor.socks_port}",
         "CONCURRENT_REQUESTS": max(1, source.concurrency),
         "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, source.concurrency),

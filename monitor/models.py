@@ -29,6 +29,16 @@ def listing_id(source_id: str, thread_url: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """The thread page as it was fetched: its sha256, the file it was kept in (under the state
+    directory's `evidence/`) and a PNG of it when Chromium rendered it."""
+
+    html_sha256: str | None = None
+    path: str | None = None
+    screenshot: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RawPost:
     """A thread's opening post as a spider read it. Spiders fill it; nothing else parses HTML."""
 
@@ -48,6 +58,7 @@ class RawPost:
     source_name: str | None = None
     engine: str | None = None
     crawled_at: datetime | None = None
+    evidence: Evidence = Evidence()  # filled by monitor.middleware.evidence
 
     def to_json(self) -> dict[str, Any]:
         return _plain(self)
@@ -121,13 +132,6 @@ class Victim:
     orgs: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     country: str | None = None  # ISO 3166-1 alpha-2
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    html_sha256: str | None = None
-    path: str | None = None
-    screenshot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

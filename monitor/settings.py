@@ -16,6 +16,7 @@ BAZAARWATCH_DIRECT_SOURCES: list[str] = []  # sources with `direct: true` (lab a
 BAZAARWATCH_IDLE_TIMEOUT = 45.0  # s without a byte of body
 BAZAARWATCH_IMPERSONATE = "tor"  # curl_cffi's Tor Browser fingerprint
 BAZAARWATCH_MAX_RESPONSE_BYTES = 5_000_000  # larger bodies are cut here and flagged "truncated"
+BAZAARWATCH_EVIDENCE_DIR = None  # where thread pages are kept as evidence (None: not kept)
 BAZAARWATCH_SCREENSHOT_DIR = None  # where screenshots are written (None: kept in meta only)
 BAZAARWATCH_SOCKS_TOKEN = None  # every source's SOCKS password (None: random per process)
 BAZAARWATCH_TOR_SOCKS = None  # "127.0.0.1:9150"; None: only direct sources can be fetched
@@ -61,12 +62,14 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.middleware.challenge.ChallengeMiddleware": 565,
     "monitor.middleware.ratelimit.RateLimitMiddleware": 570,
     "monitor.middleware.ban.BanMiddleware": 575,
+    "monitor.middleware.evidence.EvidenceMiddleware": 580,  # asks for thread screenshots
 }
 DOWNLOAD_DELAY = 5.0  # s between requests of a source, from its YAML `download_delay_s`
 RANDOMIZE_DOWNLOAD_DELAY = True  # 0.5x-1.5x the delay: no fixed rhythm for a forum to spot
 RETRY_HTTP_CODES = [408, 500, 502, 503, 504, 522, 524]  # 429 is RateLimitMiddleware's
 ROBOTSTXT_OBEY = False
 SPIDER_MIDDLEWARES = {
+    "monitor.middleware.evidence.EvidenceMiddleware": 940,  # keeps each post's page
     "monitor.middleware.incremental.IncrementalMiddleware": 950,
 }
 SPIDER_MODULES = ["spiders"]

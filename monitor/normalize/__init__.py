@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from monitor.models import (
     DATA_FIELDS,
-    Evidence,
     Forum,
     Listing,
     Price,
@@ -103,5 +102,5 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         crypto_addresses=addresses(both, long_words),
         victim=hurt,
         data_fields=tuple(sorted(fields, key=DATA_FIELDS.index)),
-        evidence=Evidence(),
+        evidence=raw.evidence,
     )
