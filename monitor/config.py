@@ -153,15 +153,18 @@ class Selectors:
     thread_row: str
     title_link: str
     author: str | None = None
+    started: str | None = None
     last_post: str | None = None
     replies: str | None = None
     views: str | None = None
+    sticky: str | None = None  # matches inside a row that is pinned (its date says nothing new)
     next_page: str | None = None
     post: str | None = None
     post_author: str | None = None
     post_date: str | None = None
     post_body: str | None = None
-    thread_next_page: str | None = None
+    thread_title: str | None = None  # on the thread page, when the board row has none
+    drop_query: str | None = None  # not a selector: query parameters that vary per visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,7 +601,7 @@ def _load_selectors(node: Node) -> Selectors | None:
     values = {}
     for name, value in k.items():
         text = value.str()
-        if text is not None and not _selector_ok(text):
+        if text is not None and name != "drop_query" and not _selector_ok(text):
             value.error(f"'{text}' is not a valid CSS or XPath selector")
             text = None
         values[name] = text

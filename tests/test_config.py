@@ -3,6 +3,7 @@ exact file:line: field: sentence, all at once, without ever printing a secret.""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -58,6 +59,32 @@ def test_example_files_load() -> None:
     assert config.monitor.defaults.max_page_bytes == 5_000_000
     assert config.watchlists.rules[1].conditions.min_claimed == 1_000_000
     assert config.watchlists.organisations[0].country == "ID"
+
+
+def test_generic_selectors_reach_the_spider(tmp_path: Path) -> None:
+    """Every selector the generic spider reads can be set in YAML; `drop_query` is a list of
+    query parameters, not a selector."""
+    from monitor.config import Selectors
+    from monitor.crawl import spider_args
+    from spiders.generic import KNOWN_SELECTORS, _as_dict
+
+    assert {f.name for f in dataclasses.fields(Selectors)} == set(KNOWN_SELECTORS)
+    sources = SOURCES.replace("engine: mybb", """engine: generic
+    selectors:
+      thread_row: div.row
+      title_link: a.title
+      started: time.started::attr(datetime)
+      sticky: .pinned
+      thread_title: h1.thread
+      post: article
+      post_body: div.body
+      drop_query: sid utm_source""")
+    write(tmp_path, sources_yaml=sources)
+    source = load_config(tmp_path, env={}).sources[0]
+    args = _as_dict(spider_args(source)["selectors"])  # what the spider reads
+    assert args["sticky"] == ".pinned" and args["thread_title"] == "h1.thread"
+    assert args["started"] == "time.started::attr(datetime)"
+    assert args["drop_query"] == "sid utm_source"
 
 
 def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
