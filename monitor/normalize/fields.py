@@ -128,19 +128,27 @@ _LEXICON = Lexicon([*((" ".join(w.split()), field) for field, words in _ALIASES.
 _PASSWORD_LABEL = re.compile(
     r"^[ \t]*(?:archive |zip |rar )?(?:password|pass|pwd|senha|пароль|kata sandi|mot de passe|"
     r"contrasena|contraseña)[ \t]*[:=][ \t]*\S+[ \t]*$", re.MULTILINE)
-_PLAIN = re.compile(r"plain|cleartext|clear text|plaintext|открыт|decrypted|cracked|decoded|"
-                    r"расшифр|明文|texto plano|en clair")
+# The same line found from the newline before it (the text searched with one put in front): the
+# engine then tries only after newlines, not at each character to see whether a line starts.
+_LABEL_LINE = re.compile("\n" + _PASSWORD_LABEL.pattern.removeprefix("^"), re.MULTILINE)
+# Words that say the passwords are readable: looked for as plain substrings (`in`, a fast search
+# in C each, where a pattern of them tries most letters of the text).
+_PLAIN = ("plain", "cleartext", "clear text", "открыт", "decrypted", "cracked", "decoded",
+          "расшифр", "明文", "texto plano", "en clair")
 
 
+def _readable(folded: str) -> bool:
+    """The text says its passwords can be read (plain text, cracked, decrypted)."""
+    return any(word in folded for word in _PLAIN)
 
 
 def data_fields(folded: str, words: list[str] | Tokens | None = None) -> tuple[str, ...]:
     """Fields named in folded text (or its `words`), in DATA_FIELDS order."""
     if ("pass" in folded or "senha" in folded or "пароль" in folded or "sandi" in folded
-            or "contrase" in folded) and _PASSWORD_LABEL.search(folded):
+            or "contrase" in folded) and _LABEL_LINE.search("\n" + folded):
         folded, words = _PASSWORD_LABEL.sub(" ", folded), None  # the archive's password
     found = set(_LEXICON.find(folded, words))
     found.discard("-")
-    if "password_hash" in found and "password" in found and not _PLAIN.search(folded):
+    if "password_hash" in found and "password" in found and not _readable(folded):
         found.discard("password")
     return tuple(f for f in DATA_FIELDS if f in found)
