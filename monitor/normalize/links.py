@@ -89,7 +89,6 @@ _DOT_HINT = re.compile(r"[.\[({](?:(?<=\.)[a-z0-9]|(?<=[\[({])\s?(?:\.|dot))", r
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
                          "\u0130\u0131\u017f\u212a")
 _SCHEME_WIDTH = 24
-_SCHEME_LETTER = re.compile("[hHfF]")
 _SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
 _MAX_MARKS = 500
 _DEFANG_DOT = re.compile(r"\s?[\[\(\{]\s?(?:\.|dot)\s?[\]\)\}]\s?", re.IGNORECASE)
@@ -212,7 +211,9 @@ def _url_matches(text: str) -> list[re.Match[str]]:
             continue  # no label before the dot
         m = None
         if first > 0 and text[first - 1] in "/]":  # how every scheme ends ("//", "[/]", "[://]")
-            m = _schemed_match(text, max(done, first - _SCHEME_WIDTH), first)
+            start = _scheme_start(text, max(done, first - _SCHEME_WIDTH), first)
+            if start >= 0:
+                m = URL.match(text, start)
         if m is None:
             m = URL.match(text, first)
         if m is not None:
@@ -221,17 +222,14 @@ def _url_matches(text: str) -> list[re.Match[str]]:
     return out
 
 
-def _schemed_match(text: str, lo: int, first: int) -> re.Match[str] | None:
-    """The first match of `URL` that starts at a scheme's first letter in `text[lo:first]`.
+def _scheme_start(text: str, lo: int, first: int) -> int:
+    """Where in `text[lo:first]` a scheme that ends at `first` can start, or -1.
 
-    Only a scheme that ends right before `first` can lead to a match here (any other match
-    from these letters would have been found at an earlier dot), so the caller asks only when
-    `first` follows a "/" or "]"."""
-    for letter in _SCHEME_LETTER.finditer(text, lo, first):
-        m = URL.match(text, letter.start())
-        if m is not None:
-            return m
-    return None
+    Only such a scheme can lead to a match before the host at `first` (any other match from
+    there would have been found at an earlier dot), and a scheme starts with "h" or "f" (any
+    case) and holds neither after its first letter: the last of them is the only candidate."""
+    return max(text.rfind("h", lo, first), text.rfind("H", lo, first),
+               text.rfind("f", lo, first), text.rfind("F", lo, first))
 
 
 def _emails(text: str) -> list[re.Match[str]]:
@@ -297,14 +295,16 @@ def _from_match(m: re.Match[str]) -> _Found | None:
     if len(raw_host) > 300:
         return None  # no real host name is that long (253 at most)
     tld = tld.lower()
-    host = refang_host(raw_host)
+    # a bracket in a host can only be a defanged dot's; in a path, only "[.]" or "[dot]" hold one
+    bracketed = _has_bracket(raw_host)
+    host = refang_host(raw_host) if bracketed else raw_host.lower()  # (it ends in its TLD)
     scheme_text = (scheme_text or "").lower()
     path = path or ""
-    # a bracket in a host can only be a defanged dot's; in a path, only "[.]" or "[dot]" hold one
-    defanged = _has_bracket(raw_host) or (
+    defanged = bracketed or (
         bool(scheme_text) and not scheme_text.startswith(("http", "ftp"))) or (
         "[" in scheme_text) or ("[" in path and bool(_DEFANG_DOT.search(path)))
-    if tld != "onion" and not _plausible_tld(tld, host, bool(scheme_text or path or defanged)):
+    if tld not in TLDS and tld != "onion" and not _plausible_tld(
+            tld, host, bool(scheme_text or path or defanged)):
         return None
     if not scheme_text and not path and not defanged and host.count(".") == 1 and (
             host.partition(".")[0].isdigit()):
@@ -323,7 +323,9 @@ def _found(prefix: str, host: str, path: str, defanged: bool) -> _Found:
     """The link `prefix` (scheme, host, port) + `path`, cleaned. Cleaning never reaches the host
     (it ends in a letter or a digit), so the path `urlsplit` would read is what follows `prefix`
     up to a query or fragment."""
-    url = _clean(prefix + path)
+    url = prefix + path
+    if url[-1] in _TRAILING or url[-1] == ")":
+        url = _clean(url)
     return url, defanged, host, url[len(prefix):].partition("#")[0].partition("?")[0]
 
 
@@ -414,7 +416,7 @@ def _host_roles(host: str) -> frozenset[str]:
     while True:
         found = _ROLES.get(host)
         if found:
-            roles |= found
+            roles = roles | found if roles else found  # (most hosts have one entry)
         _, dot, host = host.partition(".")
         if not dot:
             return roles
