@@ -25,7 +25,9 @@ _WORD_CHAR = "[^\\s" + re.escape(_BLANKS + _OWN_TOKENS) + "]"
 _EDGE_QUOTE = re.compile(rf"['’](?:(?!{_WORD_CHAR})|(?<!{_WORD_CHAR}['’]))")
 _FIRST3 = itemgetter(slice(None, 3))
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_HAN_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]+")
+# A wider range than `_HAN` (one range is checked faster): a text without any of these
+# characters holds no Han phrase.
+_HAN_LIKE = re.compile(r"[\u3040-\u9fff]")
 
 
 def tokens(folded: str) -> list[str]:
@@ -43,7 +45,7 @@ def tokens(folded: str) -> list[str]:
 
 class Tokens:
     """A folded text cut into `tokens` once, with what every lexicon asks of it first (its set
-    of words, the Han characters it holds), so several lexicons share one cut."""
+    of words, whether it may hold Han characters), so several lexicons share one cut."""
 
     __slots__ = ("_han", "folded", "uniq", "words")
 
@@ -51,16 +53,15 @@ class Tokens:
         self.folded = folded
         self.words = words if words is not None else tokens(folded)
         self.uniq = frozenset(self.words)
-        self._han: frozenset[str] | None = None
+        self._han: bool | None = None
 
     @property
-    def han(self) -> frozenset[str]:
-        """The Han and kana characters of the text (none in most texts): a Han phrase can be
-        there only if all its characters are, which spares counting most phrases."""
+    def han(self) -> bool:
+        """Whether the text may hold Han or kana (found once, for all lexicons): only then are
+        Han phrases counted."""
         if self._han is None:
             folded = self.folded
-            self._han = (frozenset("".join(_HAN_RUN.findall(folded))) if not folded.isascii()
-                         else frozenset())
+            self._han = not folded.isascii() and _HAN_LIKE.search(folded) is not None
         return self._han
 
     def with_prefixes(self, keys: frozenset[str]) -> list[str]:
@@ -97,8 +98,7 @@ class Lexicon:
     def __init__(self, entries: Iterable[tuple[str, str]]):
         self._exact: dict[str, str] = {}
         self._stems: dict[str, list[tuple[str, str]]] = {}
-        # phrase, value, and the phrase's Han characters, all of which a text holding it holds
-        self._han: list[tuple[str, str, frozenset[str]]] = []
+        self._han: list[tuple[str, str]] = []
         self._longest: dict[str, int] = {}  # first word -> words in the longest phrase
         self._seconds: dict[str, set[str]] = {}  # first word -> second words of its phrases
         for phrase, value in entries:
@@ -108,8 +108,7 @@ class Lexicon:
                 continue
             key = " ".join(words)
             if _HAN.search(key):
-                han = key.replace(" ", "")
-                self._han.append((han, value, frozenset(_HAN.findall(han))))
+                self._han.append((key.replace(" ", ""), value))
             elif stem and len(words) == 1:
                 self._stems.setdefault(key[:3], []).append((key, value))
             else:
@@ -127,11 +126,9 @@ class Lexicon:
         cut."""
         cut = words if isinstance(words, Tokens) else Tokens(folded, words)
         found = self._words(cut) if self._exact or self._stems else []
-        han = cut.han if self._han else None
-        if han:
-            for phrase, value, chars in self._han:
-                if chars <= han:
-                    found.extend([value] * folded.count(phrase))
+        if self._han and cut.han:
+            for phrase, value in self._han:
+                found.extend([value] * folded.count(phrase))
         return found
 
     def _words(self, cut: Tokens) -> list[str]:
