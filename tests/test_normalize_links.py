@@ -44,6 +44,17 @@ def test_not_samples(text: str) -> None:
     assert extract(text, (), FORUM).samples == ()
 
 
+@pytest.mark.parametrize(("text", "links"), [
+    ("site.com:8443 (dot) net", ("https://site.com:8443",)),
+    ("https://site.com/a?x=1&ref (.) com", ("https://site.com/a?x=1&ref",)),
+    ("x[.]io:8080(.)ru", ("https://x.io:8080",)),
+])  # fmt: skip
+def test_no_link_is_read_out_of_the_end_of_another(text: str, links: tuple[str, ...]) -> None:
+    """A defanged dot right after a link ends does not make a second link of its port or its
+    path's last word (as `URL.finditer` would not)."""
+    assert extract(text).links == links
+
+
 def test_onion_path_split_by_a_space() -> None:
     found = extract(f"Sample: {ONION} /mn/sample.txt\nPrice: 0.5 BTC", (), FORUM)
     assert [s.url for s in found.samples] == [f"http://{ONION}/mn/sample.txt"]

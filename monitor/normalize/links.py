@@ -205,7 +205,9 @@ def _url_matches(text: str) -> list[re.Match[str]]:
             continue  # a dot inside the link found last
         end = at - 1 if text[at] != "." and at > 0 and text[at - 1].isspace() else at
         first = end
-        while first > 0 and text[first - 1] in _LABEL_CHARS:
+        # not back into the link found last ("site.com:8443 (dot) net" holds no "8443.net"):
+        # finditer would go on from its end too
+        while first > done and text[first - 1] in _LABEL_CHARS:
             first -= 1
         if first == end:
             continue  # no label before the dot
