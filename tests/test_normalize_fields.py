@@ -31,6 +31,7 @@ from monitor.normalize.fold import fold
     ("Greek ministry: AFM, AMKA, name, address", ("tax_id", "national_id", "name", "address")),
     ("رقم البطاقة الوطنية، الاسم، الهاتف، العنوان", ("national_id", "name", "phone", "address")),
     ("Fields: email, bcrypt hash\nPassword: kpu2024", ("email", "password_hash")),
+    ("Password: kpu2024\r\nFields: email, phone", ("phone", "email")),  # Windows line ends
     ("Data registrasi kartu SIM, sample.zip", ()),
     ("codice fiscale, nome, cognome, indirizzo, IBAN", ("tax_id", "name", "address", "iban")),
 ])

@@ -127,7 +127,7 @@ _LEXICON = Lexicon([*((" ".join(w.split()), field) for field, words in _ALIASES.
 # "Password: kpu2024" on a line of its own opens the archive; it is not a field of the data.
 _PASSWORD_LABEL = re.compile(
     r"^[ \t]*(?:archive |zip |rar )?(?:password|pass|pwd|senha|пароль|kata sandi|mot de passe|"
-    r"contrasena|contraseña)[ \t]*[:=][ \t]*\S+[ \t]*$", re.MULTILINE)
+    r"contrasena|contraseña)[ \t]*[:=][ \t]*\S+[ \t\r]*$", re.MULTILINE)  # \r: Windows lines
 # The same line found from the newline before it (the text searched with one put in front): the
 # engine then tries only after newlines, not at each character to see whether a line starts.
 _LABEL_LINE = re.compile("\n" + _PASSWORD_LABEL.pattern.removeprefix("^"), re.MULTILINE)
