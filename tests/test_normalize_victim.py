@@ -56,6 +56,35 @@ def test_orgs_from_gazetteers_and_titles() -> None:
     assert (got.orgs, got.country) == (("Acme Bank",), "GB")
 
 
+@pytest.mark.parametrize(("host", "named"), [
+    ("acme-insure.com", True),
+    ("portal.acme-insure.com", True),  # a site under its domain
+    ("www.acme-insure.com", True),
+    ("notacme-insure.com", False),  # another domain that merely ends alike
+    ("acme-insure.com.evil.example", False),
+])  # fmt: skip
+def test_an_organisation_is_named_by_a_link_to_its_own_domain(host: str, named: bool) -> None:
+    operator = (Org("Acme Insurance", (), "GB", domains=("acme-insure.com",)),)
+    got = _victim("Selling customer database 2M", f"Taken from {host} last week", (host,),
+                  organisations=operator)
+    assert (got.orgs == ("Acme Insurance",)) is named
+    assert (got.country == "GB") is named
+
+
+def test_config_organisations_carry_their_domains_to_the_normalizer() -> None:
+    """monitor.config.Org (watchlists.yaml) is what the daemon passes: its domains count."""
+    from monitor.config import Org as ConfigOrg
+    from monitor.models import RawPost
+    from monitor.normalize import normalize
+
+    org = ConfigOrg(name="Acme Insurance", country="GB", domains=("acme-insure.com",))
+    raw = RawPost("lab", "http://forum.example/t/1", "Selling 5M records",
+                  "Dumped from https://portal.acme-insure.com/admin, sample on request")
+    assert normalize(raw).victim.orgs == ()
+    listing = normalize(raw, organisations=(org,))
+    assert (listing.victim.orgs, listing.victim.country) == (("Acme Insurance",), "GB")
+
+
 @pytest.mark.parametrize(("title", "names"), [
     ("Tokopedia 91M", ["Tokopedia"]),
     ("KPU.GO.ID 2024 Voters", ["KPU"]),

@@ -36,6 +36,7 @@ class Org:
     name: str
     aliases: tuple[str, ...] = ()
     country: str | None = None
+    domains: tuple[str, ...] = ()  # its own sites: a link to one of them names it too
 
 
 def _code(key: str) -> str:
@@ -68,14 +69,27 @@ class Gazetteer:
 
     orgs: tuple[OrgLike, ...]
     lexicon: Lexicon
+    domains: dict[str, int]  # an organisation's own domain -> its index in `orgs`
+
+    def by_domain(self, host: str) -> OrgLike | None:
+        """The organisation whose domain `host` is, or is under ("portal.bpjs-kesehatan.go.id")."""
+        labels = host.lower().rstrip(".").split(".")
+        for i in range(len(labels) - 1):
+            index = self.domains.get(".".join(labels[i:]))
+            if index is not None:
+                return self.orgs[index]
+        return None
 
 
 @lru_cache(maxsize=8)
 def compile_orgs(orgs: tuple[OrgLike, ...]) -> Gazetteer:
-    """The lookup of `orgs` by every name and alias. Cached: the operator's list is the same
-    for every post, and building it per post would cost more than the lookup."""
+    """The lookup of `orgs` by every name and alias, and by their own domains. Cached: the
+    operator's list is the same for every post, and building it per post would cost more than
+    the lookup."""
     entries = [(alias, str(i)) for i, org in enumerate(orgs) for alias in (org.name, *org.aliases)]
-    return Gazetteer(orgs, Lexicon(entries))
+    domains = {d.lower().removeprefix("www.").rstrip("."): i for i, org in enumerate(orgs)
+               for d in getattr(org, "domains", ())}
+    return Gazetteer(orgs, Lexicon(entries), domains)
 
 
 # Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay).
@@ -162,12 +176,16 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
             for org in find_orgs(text, gazetteer, text_words):
                 if all(fold(org.name) != fold(o.name) for o in orgs):
                     orgs.append(org)
+    domains = tuple(domains)
+    for host in domains:  # a link to an organisation's own site names it
+        org = operator.by_domain(host)
+        if org is not None and all(fold(org.name) != fold(o.name) for o in orgs):
+            orgs.append(org)
     names = [o.name for o in orgs]
     for name in title_orgs(title):
         key = _name_key(name)
         if all(key != _name_key(n) and key not in _name_key(n) for n in names):
             names.append(name)
-    domains = tuple(domains)
     votes: dict[str, float] = {}
     for text, folded, weight, text_words in ((title, folded_title, 2.0, title_words),
                                              (body, folded_body, 1.0, body_words)):
