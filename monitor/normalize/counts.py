@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 from monitor.models import Records
-from monitor.normalize.fold import first_words, words_pattern
+from monitor.normalize.fold import first_words, text_pattern, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import WORD, Scanned, mask, scan
 
@@ -103,6 +103,10 @@ _SAMPLE_WEAK_WORDS = (
 )
 _SAMPLE_WEAK = re.compile(words_pattern(_SAMPLE_WEAK_WORDS) + r"|免费|白嫖")
 _SAMPLE_GATE = first_words(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WORDS)
+# the same tables for the looks over a whole text (`fold.text_pattern`)
+_TOTAL_IN_TEXT = re.compile(text_pattern(_TOTAL_WORDS, ("共", "总", "全部")))
+_SAMPLE_IN_TEXT = re.compile(text_pattern(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WORDS,
+                                          (*_SAMPLE_STRONG_CJK, "免费", "白嫖")))
 _SAMPLE_GATE_CJK = (*_SAMPLE_STRONG_CJK, "免费", "白嫖")
 _AFTER_FILLER = re.compile(
     r"\s*(?:[^\s\d]+\s+){0,2}?(?:for|as|in|de|di|в|как|como|en|pour|para|sebagai|secara|"
@@ -136,8 +140,8 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         return out
     # whole-text checks first: most posts never name a sample or a total, and then no number
     # needs its neighbourhood searched for one
-    any_sample = bool(_SAMPLE_STRONG.search(masked) or _SAMPLE_WEAK.search(masked))
-    any_total = bool(_TOTAL.search(masked))
+    any_sample = _SAMPLE_IN_TEXT.search(masked) is not None
+    any_total = _TOTAL_IN_TEXT.search(masked) is not None
     clauses = _Clauses(masked)
     rows = _table_rows(masked)
     for n in scanned.numbers:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from monitor.models import Price
-from monitor.normalize.fold import fold, trie_alternation, words_pattern
+from monitor.normalize.fold import fold, text_pattern, trie_alternation, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import Scanned, scan
 
@@ -114,7 +114,7 @@ _NEGOTIABLE_WORDS = (
     "à débattre", "a debattre", "negociable", "قابل للتفاوض", "للتفاوض", "मोलभाव",
 )
 _NEGOTIABLE_CJK = ("可谈", "可议", "可商量", "面议", "议价", "好说")
-_NEGOTIABLE = re.compile(words_pattern(_NEGOTIABLE_WORDS) + "|" + "|".join(_NEGOTIABLE_CJK))
+_NEGOTIABLE = re.compile(text_pattern(_NEGOTIABLE_WORDS, _NEGOTIABLE_CJK))  # whole texts only
 _NOT_PRICE = re.compile(words_pattern((
     "revenue", "revenues", "turnover", "omzet", "выручка", "оборот", "balance", "balances",
     "баланс", "остаток", "saldo", "income", "receita", "ingresos", "chiffre d'affaires",
