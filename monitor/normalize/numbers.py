@@ -96,6 +96,9 @@ _BETWEEN = re.compile(r"(?:between|entre|от|antara|بين|之间)\s*$")
 _BETWEEN_AND = re.compile(r"\s*(?:and|и|y|e|et|dan|و)\s*$")
 
 
+_tuple_new = tuple.__new__
+
+
 class Number(NamedTuple):  # a tuple: made by the thousand per post, and cheaply
     start: int
     end: int  # after the multiplier, when there is one
@@ -200,9 +203,12 @@ def zh_numeral(text: str) -> int | None:
     return total + section + digit if seen else None
 
 
-def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[Number]:
+def find_numbers(text: str, lang: str | None, *, integer: bool = True,
+                 han: bool | None = None) -> list[Number]:
     """Every number in folded `text` with its multiplier, in order. A range is one Number whose
-    value is its lower end, what the seller at least claims ("50-60m": 50e6, high=60e6)."""
+    value is its lower end, what the seller at least claims ("50-60m": 50e6, high=60e6).
+    `han`: whether `text` may hold Chinese numerals (a caller that knows spares the search;
+    None: any non-ASCII text may)."""
     found: list[Number] = []
     for m in NUMBER.finditer(text):
         start, end = m.span()
@@ -225,8 +231,11 @@ def find_numbers(text: str, lang: str | None, *, integer: bool = True) -> list[N
                                     has_multiplier=mult != 1.0)
             except ValueError:
                 continue
-        found.append(Number(start, end, scaled(base, mult), text[start:end], mult))
-    if not text.isascii():
+        # made by the thousand per post: the tuple built directly, without the Python-level
+        # __new__ that fills defaults (high=None is written out), and no call to scale by 1
+        found.append(_tuple_new(Number, (start, end, base if mult == 1.0 else scaled(base, mult),
+                                         text[start:end], mult, None)))
+    if han if han is not None else not text.isascii():
         for m in _ZH_NUMERAL.finditer(text):
             value = zh_numeral(m.group())
             if value is not None and (value >= 10 or m.group()[-1] in "万萬亿億"):

@@ -11,24 +11,35 @@ from monitor.normalize.numbers import Number, find_numbers
 # Masking is done in two cheap passes rather than one regex of many alternatives, which Python
 # would try at every character: links and emails are found from their few tell-tale marks and
 # widened to the whole token; number-shaped things start at a digit or "+".
-# One leading character class, the rest of each mark behind look-behinds: "://", "www.", "[.]",
-# "(.)", "[dot]", "(dot)", "@" and a host's ".tld/" (the host itself is taken in by widening).
-_LINK_MARK = re.compile(r"[:w\[(@.](?:(?<=:)//|(?<=w)ww\.|(?<=\[)\.\]|(?<=\()\.\)|(?<=\[)dot\]"
-                        r"|(?<=\()dot\)|(?<=@)|(?<=[a-z0-9]\.)[a-z]{2,6}/)")
-# It starts with a character class, so the engine skips to the next digit or "+" on its own, and
-# only at the first digit of a run (a match inside a run would be dropped anyway); the boundary
-# before a match is checked after it ("v1.2.3" is not a date).
-_NUMBERISH = re.compile(
-    r"[0-9+](?<![0-9]\d)(?:"
-    r"(?<=\d)\d{0,3}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
-    r"|(?<=\d)\d?:\d{2}(?::\d{2})?(?!\d)"
-    r"|(?<=\d)\d{0,2}(?:\.\d{1,3}){3}(?!\d)"
-    r"|(?<=0)\d{2,4}[- ]\d{3,4}[- ]\d{3,5}(?!\d)"
-    r"|(?<=\d)\d{10,}"
-    r"|(?<=1)9\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d)"
-    r"|(?<=2)0\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d)"
-    r"|(?<=\+)\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d"
-    r")")
+# Every alternative starts with a literal: the engine skips to the next of their first characters
+# in C, and at each it rejects the alternatives whose first character differs without entering
+# them (a look-behind in each would be a sub-match at every ":", "w", "." of the text): "://",
+# "www.", "[.]", "(.)", "[dot]", "(dot)", "@" and a host's ".tld/" (the host itself is taken in
+# by widening).
+_LINK_MARK = re.compile(r"://|www\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|@|\.(?<=[a-z0-9]\.)[a-z]{2,6}/")
+
+
+def _numberish() -> str:
+    """Dates, times, IPs, phone numbers and long digit runs, at the first digit of a run only
+    ("v1.2.3" is not a date: the boundary before a match is checked after it). One alternative
+    per first character, each a literal, for the same reason as `_LINK_MARK`; which of the
+    shapes may follow depends on that character (phone numbers start with 0, years with 19 or
+    20)."""
+    date = r"\d{0,3}[./-]\d{1,2}[./-]\d{2,4}(?!\d)"
+    clock = r"\d?:\d{2}(?::\d{2})?(?!\d)"
+    ip = r"\d{0,2}(?:\.\d{1,3}){3}(?!\d)"
+    phone = r"\d{2,4}[- ]\d{3,4}[- ]\d{3,5}(?!\d)"
+    years = r"\d{2}\s?[-–/]\s?(?:19|20)?\d{2}(?!\d)"  # after "19" or "20": "2019-20"
+    alternatives = []
+    for digit in "0123456789":
+        shapes = [date, clock, ip, *([phone] if digit == "0" else []), r"\d{10,}"]
+        shapes += {"1": ["9" + years], "2": ["0" + years]}.get(digit, [])
+        alternatives.append(f"{digit}(?<![0-9]{digit})(?:{'|'.join(shapes)})")
+    alternatives.append(r"\+\d{1,3}[\s(.-]*\d[\d\s().-]{6,}\d")
+    return "|".join(alternatives)
+
+
+_NUMBERISH = re.compile(_numberish())
 _LONG_TOKEN = re.compile(r"[0-9a-z]{26,}")
 _URL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%{}")
 _URL_TAIL = re.compile(r"[a-z0-9\-._~:/?#\[\]@!$&'()*+,;=%{}]*")
@@ -82,4 +93,5 @@ def mask(text: str) -> str:
 def scan(folded: str, lang: str | None) -> Scanned:
     """`folded` masked, with every number in it (positions refer to the masked text)."""
     masked = mask(folded)
-    return Scanned(masked, tuple(find_numbers(masked, lang)))
+    # masking adds only "\u2026": an ASCII text holds no Chinese numeral after it either
+    return Scanned(masked, tuple(find_numbers(masked, lang, han=not folded.isascii())))
