@@ -190,8 +190,14 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         part = bool(_SUBSET.search(after[:12]) or _PART_WITH.match(after))
         out.append(CountMention(n, unit, any_total and bool(_TOTAL.search(before[-25:])),
                                 sample, in_title, part,
-                                "\u2026" in masked[n.end:n.end + 60].split("\n", 1)[0]))
+                                _linked(masked, n.end)))
     return out
+
+
+def _linked(text: str, end: int) -> bool:
+    """A masked link (its placeholder) within 60 characters after `end`, on the same line."""
+    at = text.find("\u2026", end, end + 60)
+    return at >= 0 and text.find("\n", end, at) < 0
 
 
 def _table_rows(text: str) -> list[tuple[int, int]]:
@@ -272,7 +278,9 @@ def _unit_before(before: str, words: set[str]) -> bool:
     return m is not None and bool(_LABEL_GAP.fullmatch(tail[m.end():]))
 
 
-_SUBSET = re.compile(r"\s*(?:unique|uniques|уникальных|unicos|únicos|unicas|únicas|distinct|valid)")
+# searched, not matched, in the words after the number: no leading blanks to skip, so the engine
+# jumps to the words' first letters in C
+_SUBSET = re.compile(r"unique|uniques|уникальных|unicos|únicos|unicas|únicas|distinct|valid")
 # ...and "7M with phone numbers", "2M of them have emails" (right after the number): a count
 # whose unit follows "with" is the part of the data that holds that field, not the total.
 _PART_WITH = re.compile(r"\s*(?:of them |of which |из них |dari itu )?(?:with|having|have|has|"
