@@ -84,7 +84,9 @@ _TOTAL_WORDS = (
     "complete", "complète", "entiere", "entière", "todo", "toda", "todos", "كامل", "إجمالي",
     "اجمالي", "المجموع", "कुल", "पूरा", "full db", "full database",
 )
-_TOTAL = re.compile(words_pattern(_TOTAL_WORDS) + r"|共|总|全部")
+# the sample and total tables are searched in windows and over whole texts: `fold.text_pattern`
+# costs less than `words_pattern` for both here
+_TOTAL = re.compile(text_pattern(_TOTAL_WORDS, ("共", "总", "全部")))
 _SAMPLE_STRONG_WORDS = (
     "sample", "samples", "sampel", "sampling", "contoh", "proof", "proofs", "preview", "demo",
     "test", "tester", "teaser", "образец", "образцы", "семпл", "сэмпл", "семпла", "сэмпла",
@@ -94,17 +96,15 @@ _SAMPLE_STRONG_WORDS = (
     "عينة", "عينه", "نموذج", "सैंपल", "नमूना", "bukti", "cuplikan",
 )
 _SAMPLE_STRONG_CJK = ("样本", "样品", "样例", "试看", "测试", "演示", "樣本", "サンプル")
-_SAMPLE_STRONG = re.compile(words_pattern(_SAMPLE_STRONG_WORDS) + "|"
-                            + "|".join(_SAMPLE_STRONG_CJK))
+_SAMPLE_STRONG = re.compile(text_pattern(_SAMPLE_STRONG_WORDS, _SAMPLE_STRONG_CJK))
 _SAMPLE_WEAK_WORDS = (
     "free", "freebie", "for free", "gratis", "gratuit", "gratuite", "gratuitement", "gratuito",
     "gratuita", "gratis", "бесплатно", "бесплатный", "бесплатная", "бесплатные", "безвозмездно",
     "халява", "مجانا", "مجاني", "مجانية", "मुफ्त", "फ्री", "cuma-cuma",
 )
-_SAMPLE_WEAK = re.compile(words_pattern(_SAMPLE_WEAK_WORDS) + r"|免费|白嫖")
+_SAMPLE_WEAK = re.compile(text_pattern(_SAMPLE_WEAK_WORDS, ("免费", "白嫖")))
 _SAMPLE_GATE = first_words(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WORDS)
-# the same tables for the looks over a whole text (`fold.text_pattern`)
-_TOTAL_IN_TEXT = re.compile(text_pattern(_TOTAL_WORDS, ("共", "总", "全部")))
+# both sample tables in one pattern, for the look over a whole text
 _SAMPLE_IN_TEXT = re.compile(text_pattern(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WORDS,
                                           (*_SAMPLE_STRONG_CJK, "免费", "白嫖")))
 _SAMPLE_GATE_CJK = (*_SAMPLE_STRONG_CJK, "免费", "白嫖")
@@ -141,7 +141,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     # whole-text checks first: most posts never name a sample or a total, and then no number
     # needs its neighbourhood searched for one
     any_sample = _SAMPLE_IN_TEXT.search(masked) is not None
-    any_total = _TOTAL_IN_TEXT.search(masked) is not None
+    any_total = _TOTAL.search(masked) is not None
     clauses = _Clauses(masked)
     rows = _table_rows(masked)
     for n in scanned.numbers:

@@ -53,8 +53,8 @@ def text_pattern(words: object, literals: tuple[str, ...] = ()) -> str:
     for searches over a whole text. Each word's boundary before it is checked right after its
     first letter ("j(?<!\wj)uta"), not ahead of it: a pattern that starts with letters lets the
     engine skip to the next possible first letter in C, where a leading look-behind is tried at
-    every character (a 2 KB post costs a third to two thirds less). Not for short windows: there
-    the many branches cost more than they save."""
+    every character (a 2 KB post costs a third to two thirds less). In short windows it depends
+    on the table (measure): the many branches of a large table cost more than they save there."""
     by_first: dict[str, set[str]] = {}
     for word in {fold(w) for w in words}:  # type: ignore[attr-defined]
         by_first.setdefault(word[0], set()).add(word[1:])
