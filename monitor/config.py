@@ -29,6 +29,7 @@ SEVERITIES = ("low", "medium", "high", "critical")
 FILES = ("monitor.yaml", "sources.yaml", "watchlists.yaml")
 ES_URL_ENV = "BAZAARWATCH_ES_URL"
 DEFAULT_STATE_DIR = Path("/var/lib/bazaarwatch")
+EVIDENCE_KEEP_S = 90 * 86400.0
 _ID_PATTERN = r"[a-z0-9][a-z0-9_-]{0,62}"
 
 
@@ -127,6 +128,7 @@ class MonitorConfig:
     defaults: Defaults = field(default_factory=Defaults)
     rates: Mapping[str, float] = field(default_factory=dict)  # USD per unit, e.g. {"BTC": 90000}
     ops: OpsConfig = field(default_factory=OpsConfig)
+    evidence_keep_s: float = EVIDENCE_KEEP_S  # thread pages kept as evidence this long (0: forever)
 
 
 # -- sources.yaml ------------------------------------------------------------------------------
@@ -333,7 +335,7 @@ def _load_monitor(ctx: _Context) -> MonitorConfig:
     if root is None:
         return MonitorConfig()
     keys = root.mapping(["tor", "elasticsearch", "slack", "state_dir", "metrics", "defaults",
-                         "rates", "ops"])
+                         "rates", "ops", "evidence_keep"])
     state_raw = keys["state_dir"].str() if "state_dir" in keys else None
     state_dir = ctx._path(state_raw) if state_raw else DEFAULT_STATE_DIR
     return MonitorConfig(
@@ -345,6 +347,7 @@ def _load_monitor(ctx: _Context) -> MonitorConfig:
         defaults=_load_defaults(keys.get("defaults")),
         rates=_load_rates(keys.get("rates")),
         ops=_load_ops(keys.get("ops")),
+        evidence_keep_s=_get(keys, "evidence_keep", Node.duration, EVIDENCE_KEEP_S),
     )
 
 

@@ -15,8 +15,8 @@ import yaml
 
 T = TypeVar("T")
 
-_DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m(?!s))?"
-                          r"\s*(?:(\d+(?:\.\d+)?)\s*s)?\s*$")
+_DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?"
+                          r"\s*(?:(\d+(?:\.\d+)?)\s*m(?!s))?\s*(?:(\d+(?:\.\d+)?)\s*s)?\s*$")
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.I)
 _SIZE_UNITS = {None: 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
                "gb": 1000**3, "gib": 1024**3}
@@ -179,7 +179,7 @@ class Node:
         return value
 
     def duration(self, default: float | None = None, *, minimum: float = 0) -> float | None:
-        """Seconds, from a number or text such as '30s', '15m', '1h', '1h30m'."""
+        """Seconds, from a number or text such as '30s', '15m', '1h', '1h30m', '90d'."""
         if self.is_null:
             return default
         value = self._scalar()
@@ -190,10 +190,11 @@ class Node:
         else:
             m = _DURATION_RE.match(str(value))
             if not m or not any(m.groups()):
-                self.error(f"'{value}' is not a duration (examples: 90, '30s', '15m', '1h30m')")
+                self.error(f"'{value}' is not a duration "
+                           "(examples: 90, '30s', '15m', '1h30m', '90d')")
                 return default
-            h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-            seconds = h * 3600 + mi * 60 + s
+            d, h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+            seconds = d * 86400 + h * 3600 + mi * 60 + s
         return self._bounded(seconds, default, minimum, None)
 
     def size(self, default: int | None = None, *, minimum: int = 1) -> int | None:

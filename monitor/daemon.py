@@ -35,7 +35,7 @@ from monitor.pipelines import FLOW_SETTING, ListingFlow, hooks
 from monitor.scheduler import Scheduler
 from monitor.sdnotify import Notifier
 from monitor.slack import SlackNotifier
-from monitor.state import db, outbox, spool, threads
+from monitor.state import db, evidence, outbox, spool, threads
 from monitor.state.listings import ListingStore
 from monitor.tor import TorController
 from monitor.transport.socksports import BrowserPorts
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 STOP_GRACE_S = 30.0  # in-flight crawls get this long after SIGTERM
 ES_SETUP_RETRY_S = 15.0
 HOUSEKEEPING_S = 5.0
+EVIDENCE_PRUNE_S = 3600.0
 
 
 class _WhenReady:
@@ -84,6 +85,7 @@ class Daemon:
         self.es_unreachable_since: float | None = None  # while `es setup` fails
         self.es_probe_failing_since: float | None = None  # while health checks fail
         self._last_es_probe = 0.0
+        self._last_prune: float | None = None
         self.es_ready = asyncio.Event()
         self.started = time.monotonic()
         self._tasks: list[asyncio.Task[Any]] = []
@@ -310,10 +312,20 @@ class Daemon:
             try:
                 await self._update_gauges()
                 await self._probe_es()
+                await self._prune_evidence()
                 await self.ops.evaluate(self._snapshot())
             except Exception:  # housekeeping must never stop the daemon
                 log.exception("housekeeping failed")
             self.notifier.notify(watchdog=1, status=self.status_line())
+
+    async def _prune_evidence(self) -> None:
+        """Once an hour (and at start), off the reactor: a walk of the evidence folder."""
+        now = time.monotonic()
+        if self._last_prune is not None and now - self._last_prune < EVIDENCE_PRUNE_S:
+            return
+        self._last_prune = now
+        mon = self.config.monitor
+        await asyncio.to_thread(evidence.prune, mon.state_dir / "evidence", mon.evidence_keep_s)
 
     async def _update_gauges(self) -> None:
         depth = await self.indexer.spool_depth()

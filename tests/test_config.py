@@ -57,6 +57,9 @@ def test_example_files_load() -> None:
     assert config.sources[2].selectors is not None
     assert config.monitor.defaults.interval_s == 900
     assert config.monitor.defaults.max_page_bytes == 5_000_000
+    assert config.monitor.evidence_keep_s == 90 * 86400  # "90d"
+    assert config.monitor.defaults.recheck_after_s == 6 * 3600
+    assert config.monitor.ops.es_probe_every_s == 60
     assert config.watchlists.rules[1].conditions.min_claimed == 1_000_000
     assert config.watchlists.organisations[0].country == "ID"
 
@@ -109,7 +112,7 @@ W = "watchlists.yaml"
      "sources.yaml:4: sources[0].intervall: is not a known setting (did you mean 'interval'?)"),
     (S, SOURCES.replace("engine: mybb", "engine: mybb\n    interval: soon"),
      "sources.yaml:4: sources[0].interval: 'soon' is not a duration "
-     "(examples: 90, '30s', '15m', '1h30m')"),
+     "(examples: 90, '30s', '15m', '1h30m', '90d')"),
     (S, SOURCES.replace("engine: mybb", "engine: generic\n    selectors: {thread_row: tr, "
                         "title_link: a}"),
      "sources.yaml:4: sources[0].selectors.post: is required"),

@@ -1,6 +1,7 @@
 """Evidence of what a thread looked like when it was read: the thread page's HTML is kept under
 ``BAZAARWATCH_EVIDENCE_DIR`` (``<state dir>/evidence/<source>/<sha[:2]>/<sha256>.html``, written
-once per distinct page) and its sha256, file and screenshot go into the post's `evidence`.
+once per distinct page, touched when read again) and its sha256, file and screenshot go into the
+post's `evidence`. The daemon prunes what was not used for ``evidence_keep``.
 Forums delete threads; an analyst can still show the page.
 
 Screenshots cost a full-page render, so they are asked for only where Chromium renders the thread
@@ -63,7 +64,9 @@ class EvidenceMiddleware:
         sha = hashlib.sha256(body).hexdigest()
         path = self.directory / source / sha[:2] / f"{sha}.html"
         try:
-            if not path.exists():
+            if path.exists():
+                path.touch()  # read again: pruning (monitor.state.evidence) goes by last use
+            else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp")
                 tmp.write_bytes(body)
