@@ -158,6 +158,9 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
             before = masked[max(0, n.start - 80):n.start]
         if _NOT_COUNT_AFTER.match(after) or _NOT_COUNT_BEFORE.search(before[-12:]):
             continue
+        plain_year = mult == 1.0 and 1900 <= value <= 2100 and n.text.isdigit()
+        if plain_year and not any_sample and not _UNIT.match(after.lstrip()):
+            continue  # a year ("since 2019"): the test below, made before the costlier looks
         # the words around the number are cut only when a table's gate needs them
         after_words: set[str] | None = None
         unit_after = _UNIT.match(after.lstrip(" :")) is not None
@@ -179,7 +182,6 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
             if before_words is None:
                 before_words = set(WORD.findall(before))
             sample = _sample_marker(before, after, any_total, before_words | after_words)
-        plain_year = mult == 1.0 and 1900 <= value <= 2100 and n.text.isdigit()
         if plain_year and not _UNIT.match(after.lstrip()) and not (
                 sample == "strong" and _SAMPLE_STRONG.search(before[-12:])):
             continue
