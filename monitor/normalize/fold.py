@@ -21,6 +21,8 @@ _DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("०१२३४५६७८९")})
 _DIGITS.update({ord("٫"): ".", ord("٬"): ",", ord("ـ"): None})
 _FOREIGN_DIGIT = re.compile("[" + "".join(chr(c) for c in _DIGITS) + "]")
+# most texts hold neither: one look for both before the two passes
+_FOREIGN_OR_INVISIBLE = re.compile(_FOREIGN_DIGIT.pattern + "|" + _INVISIBLE.pattern)
 
 
 def fold(text: str) -> str:
@@ -29,9 +31,10 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()  # NFKC, the digit table and the invisible marks change no ASCII
     text = unicodedata.normalize("NFKC", text).casefold()
-    if _FOREIGN_DIGIT.search(text):  # translating every character costs more than looking
-        text = text.translate(_DIGITS)
-    text = _INVISIBLE.sub("", text)
+    if _FOREIGN_OR_INVISIBLE.search(text):
+        if _FOREIGN_DIGIT.search(text):  # translating every character costs more than looking
+            text = text.translate(_DIGITS)
+        text = _INVISIBLE.sub("", text)
     if text.isascii():
         return text
     return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
