@@ -346,12 +346,19 @@ def records(title: str | Scanned, body: str | Scanned, lang: str | None, *,
         if m is None:
             continue
         words = m.number.text.strip()
-        if original:
+        if original and _may_differ(words):
             found = re.search(re.escape(words).replace("\\ ", r"\s+"), original, re.IGNORECASE)
             words = found.group() if found else words
         if words not in texts:
             texts.append(words)
     return Records(claimed=claimed, sample=sample, text=tuple(texts))
+
+
+def _may_differ(words: str) -> bool:
+    """Whether `words` may be written otherwise in the post: it holds a blank (any run of blanks
+    there) or a cased letter. Digits and marks alone ("15,000,000") are found as they are or
+    not at all, so the search (a pattern compiled for each new number) is spared."""
+    return " " in words or not words.lower() == words == words.upper()
 
 
 def _claimed(found: list[CountMention], title_values: frozenset[float] = frozenset(),
