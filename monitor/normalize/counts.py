@@ -342,16 +342,42 @@ def records(title: str | Scanned, body: str | Scanned, lang: str | None, *,
             and sample_m is not None and sample_m.sample == "weak"):
         sample = None
     texts: list[str] = []
+    lowered: str | None = None
     for m in (claimed_m, *[t for t in title_m if t.sample is None], sample_m):
         if m is None:
             continue
         words = m.number.text.strip()
         if original and _may_differ(words):
-            found = re.search(re.escape(words).replace("\\ ", r"\s+"), original, re.IGNORECASE)
-            words = found.group() if found else words
+            if lowered is None:
+                lowered = original.lower()
+            words = _as_written(words, original, lowered)
         if words not in texts:
             texts.append(words)
     return Records(claimed=claimed, sample=sample, text=tuple(texts))
+
+
+def _as_written(words: str, original: str, lowered: str) -> str:
+    """`words` (folded, as read) as the post wrote them: the first place where they stand
+    case-blind, with any run of blanks where they have one ("279 Juta"); `words` when they are
+    not there as such. Found with `str.find`, not a pattern compiled for every new number."""
+    if len(lowered) != len(original):  # lower() moved positions ("İ"): a case-blind pattern
+        found = re.search(re.escape(words).replace("\\ ", r"\s+"), original, re.IGNORECASE)
+        return found.group() if found else words
+    first, *rest = words.split()
+    at = lowered.find(first)
+    while at >= 0:
+        end = at + len(first)
+        for part in rest:
+            blank = end
+            while blank < len(lowered) and lowered[blank].isspace():
+                blank += 1
+            if blank == end or not lowered.startswith(part, blank):
+                break
+            end = blank + len(part)
+        else:
+            return original[at:end]
+        at = lowered.find(first, at + 1)
+    return words
 
 
 def _may_differ(words: str) -> bool:
