@@ -125,3 +125,13 @@ def test_records_text_keeps_the_sellers_words() -> None:
     title, body = "Data 200M penduduk", "279 Juta data. Free 1 million sample."
     got = records(fold(title), fold(body), "id", original=f"{title}\n{body}")
     assert got.text == ("279 Juta", "200M", "1 million")
+
+
+def test_a_long_token_is_masked_where_it_stands() -> None:
+    """A hash or ID written twice, once inside a longer run, is masked at both places: its
+    digits are never read as a count."""
+    from monitor.normalize.scan import mask
+
+    token = "0123456789abcdefghij0123456789ab"
+    masked = mask(f"ref xx{token} and later {token} 5m users")
+    assert "0123" not in masked and masked.endswith("5m users")

@@ -60,11 +60,13 @@ def mask(text: str) -> str:
     spans = [m.span() for m in _NUMBERISH.finditer(text)
              if m.group()[0] == "+" or m.start() == 0
              or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "._")]
+    cursor = 0  # words come in order: each is found after the one before, not elsewhere
     for word in text.split():
         if len(word) >= 26:
+            at = text.find(word, cursor)
+            cursor = at + len(word)
             for m in _LONG_TOKEN.finditer(word):
-                at = text.find(m.group())
-                spans.append((at, at + len(m.group())))
+                spans.append((at + m.start(), at + m.end()))
     covered = 0
     for m in _LINK_MARK.finditer(text):
         if m.start() < covered:
