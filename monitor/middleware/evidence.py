@@ -23,8 +23,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from monitor.models import Evidence, RawPost
-from monitor.transport import META_SCREENSHOT
-from monitor.transport.browser import META_SCREENSHOT_PATH
+from monitor.transport import META_SCREENSHOT, META_SCREENSHOT_PATH
 from spiders.base import META_THREAD
 
 logger = logging.getLogger(__name__)

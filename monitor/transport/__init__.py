@@ -19,5 +19,7 @@ from __future__ import annotations
 META_SOURCE = "bazaarwatch_source"
 META_RENDER = "bazaarwatch_render"
 META_SCREENSHOT = "bazaarwatch_screenshot"
+META_SCREENSHOT_PATH = "bazaarwatch_screenshot_path"
+META_SCREENSHOT_PNG = "bazaarwatch_screenshot_png"
 META_TRUNCATED = "bazaarwatch_truncated"
 UNSOURCED = "-"  # the SOCKS identity of a request that names no source

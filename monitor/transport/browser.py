@@ -24,7 +24,15 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from monitor.errors import ProxyRequiredError, TransportError
-from monitor.transport import META_SCREENSHOT, META_SOURCE, META_TRUNCATED, UNSOURCED, chromium
+from monitor.transport import (
+    META_SCREENSHOT,
+    META_SCREENSHOT_PATH,
+    META_SCREENSHOT_PNG,
+    META_SOURCE,
+    META_TRUNCATED,
+    UNSOURCED,
+    chromium,
+)
 from monitor.transport.errors import (
     CircuitFailedError,
     DownloadError,
@@ -44,8 +52,6 @@ logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "bazaarwatch/browser"
 META_RENDER_COOKIES = "bazaarwatch_render_cookies"  # the context's cookies after rendering
-META_SCREENSHOT_PATH = "bazaarwatch_screenshot_path"
-META_SCREENSHOT_PNG = "bazaarwatch_screenshot_png"
 _CONTEXT_PREFIX = "source:"
 # Chromium's net errors that mean "tor's port is not there" vs "tor could not reach the host"
 _TOR_DOWN = ("ERR_PROXY_CONNECTION_FAILED", "ERR_CONNECTION_REFUSED")
