@@ -114,17 +114,21 @@ WORDLIKE_TLDS = frozenset({"py", "pl", "rs", "do", "it", "am", "is", "me", "to",
                            "in", "as", "no", "us", "my", "id", "ms", "pm", "ai", "gg", "so", "sh"})
 
 
-def host_in(host: str, table: frozenset[str]) -> bool:
-    """True when `host` is a member of `table` or a subdomain of one."""
+def suffixes(host: str) -> list[str]:
+    """`host` (lower case, without "www.") and every domain it is under, longest first, down to
+    its top-level domain: what a table of host names is looked up by."""
     host = host.lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
     if host.count(".") > 8:
         host = ".".join(host.rsplit(".", 9)[1:])  # tables hold short names: look at the end
-    while True:
-        if host in table:
-            return True
-        _, dot, rest = host.partition(".")
-        if not dot or "." not in rest:
-            return host in table or rest in table
-        host = rest
+    found = [host]
+    while "." in host:
+        host = host.partition(".")[2]
+        found.append(host)
+    return found
+
+
+def host_in(host: str, table: frozenset[str]) -> bool:
+    """True when `host` is a member of `table` or a subdomain of one."""
+    return any(name in table for name in suffixes(host))

@@ -23,6 +23,7 @@ from monitor.normalize.hosts import (
     WORDLIKE_TLDS,
     XMPP_HOSTS,
     host_in,
+    suffixes,
 )
 from monitor.onion import is_valid_v3_onion
 
@@ -409,19 +410,12 @@ for _role, _table in (("contact", CONTACT_HOSTS), ("file", FILE_HOSTS), ("paste"
 
 def _host_roles(host: str) -> frozenset[str]:
     """The roles of `host` or of a domain it is under (what `host_in` says, for every table)."""
-    host = host.lower().rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
-    if host.count(".") > 8:
-        host = ".".join(host.rsplit(".", 9)[1:])  # tables hold short names: look at the end
     roles: frozenset[str] = frozenset()
-    while True:
-        found = _ROLES.get(host)
+    for name in suffixes(host):
+        found = _ROLES.get(name)
         if found:
             roles = roles | found if roles else found  # (most hosts have one entry)
-        _, dot, host = host.partition(".")
-        if not dot:
-            return roles
+    return roles
 
 
 def _is_data_path(path: str) -> bool:

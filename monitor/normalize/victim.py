@@ -14,6 +14,7 @@ from typing import Protocol
 from monitor.models import Victim
 from monitor.normalize.countries import CCTLD, COUNTRY_WORDS, SECOND_LEVEL_CC
 from monitor.normalize.fold import fold
+from monitor.normalize.hosts import suffixes
 from monitor.normalize.lexicon import Lexicon, Tokens
 from monitor.normalize.orgs import KNOWN_ORGS
 
@@ -73,9 +74,8 @@ class Gazetteer:
 
     def by_domain(self, host: str) -> OrgLike | None:
         """The organisation whose domain `host` is, or is under ("portal.bpjs-kesehatan.go.id")."""
-        labels = host.lower().rstrip(".").split(".")
-        for i in range(len(labels) - 1):
-            index = self.domains.get(".".join(labels[i:]))
+        for name in suffixes(host):
+            index = self.domains.get(name)
             if index is not None:
                 return self.orgs[index]
         return None
