@@ -34,14 +34,17 @@ from tests.fixtures.elasticsearch import EsProxy
 ALERTS_PATH = "T0LAB/B0LAB/lab"
 OPS_PATH = "T0LAB/B0LAB/ops"
 
-# Two rules that match several seeded threads, so a fault meets alerts in flight.
-WATCHLIST = """
+# The BPJS rule of the demo; with a second rule that matches several seeded threads (WATCHLIST),
+# a fault meets alerts in flight.
+WATCH_BPJS = """
 rules:
   - id: bpjs
     terms:
       - name: BPJS Kesehatan
         aliases: [BPJS Health]
     severity: critical
+"""
+WATCHLIST = WATCH_BPJS + """
   - id: indonesia
     terms: [Indonesia, Indonesian, nasabah, NIK]
     severity: high

@@ -27,16 +27,8 @@ from monitor.lab.forum import LabForums
 from monitor.lab.slack import SlackReceiver
 from monitor.state import db, outbox, spool
 from tests.crawl_helpers import ROOT, lab_source
-from tests.daemon_helpers import wait_for
+from tests.daemon_helpers import WATCH_BPJS, wait_for
 
-WATCH_BPJS = """
-rules:
-  - id: bpjs
-    terms:
-      - name: BPJS Kesehatan
-        aliases: [BPJS Health]
-    severity: critical
-"""
 WATCH_BOTH = WATCH_BPJS + """
   - id: tokopedia
     terms: [Tokopedia]
