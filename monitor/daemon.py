@@ -85,7 +85,7 @@ class Daemon:
         self.es_unreachable_since: float | None = None  # while `es setup` fails
         self.es_probe_failing_since: float | None = None  # while health checks fail
         self._last_es_probe = 0.0
-        self._last_prune: float | None = None
+        self._last_prune = float("-inf")  # the first housekeeping prunes
         self.es_ready = asyncio.Event()
         self.started = time.monotonic()
         self._tasks: list[asyncio.Task[Any]] = []
@@ -321,7 +321,7 @@ class Daemon:
     async def _prune_evidence(self) -> None:
         """Once an hour (and at start), off the reactor: a walk of the evidence folder."""
         now = time.monotonic()
-        if self._last_prune is not None and now - self._last_prune < EVIDENCE_PRUNE_S:
+        if now - self._last_prune < EVIDENCE_PRUNE_S:
             return
         self._last_prune = now
         mon = self.config.monitor
