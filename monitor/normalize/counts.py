@@ -115,7 +115,7 @@ _AFTER_FILLER = re.compile(
 # not looking back ("Sample (500 rows)").
 # Found from the mark itself, which is rare in prose, not from the blank before it (every word
 # has one): "\n", ";", "|", a bracket..., ", " and ". ", and " - ", " + ", " / ", " & " whose
-# leading blank is looked behind at (`_Clauses` puts it back into the span).
+# leading blank is looked behind at (`_clauses` puts it back into the span).
 _CLAUSE_MARK = re.compile(r"[\n;|•。！？!?()\[\]{}，、،؛,.\-–—+/&]"
                           r"(?:(?<=[\n;|•。！？!?()\[\]{}，、،؛])|(?<=[,.])\s|(?<=\s[-–—+/&])\s)")
 _BLANK_LED = frozenset("-–—+/&")
@@ -142,20 +142,30 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     # needs its neighbourhood searched for one
     any_sample = _SAMPLE_IN_TEXT.search(masked) is not None
     any_total = _TOTAL.search(masked) is not None
-    clauses = _Clauses(masked)
+    # a number's clause is found by bisection in the loop below (written out: a method call
+    # per number costs more than the bisection)
+    starts, ends = _clauses(masked)
+    size = len(masked)
+    n_ends = len(ends)
     rows = _table_rows(masked)
     for n in scanned.numbers:
         value, mult = n.value, n.multiplier
         # the checks on the number alone first: they cost nothing and turn many away
         if value < 1 or value > _MOST_RECORDS or (mult == 1.0 and value != int(value)):
             continue
-        if rows and any(a <= n.start < b for a, b in rows):
+        n_start, n_end = n.start, n.end
+        if rows and any(a <= n_start < b for a, b in rows):
             continue  # a sample row shown in the post ("5260...|BUDI S***|03-09-1982|...")
-        start, end = clauses.around(n.start, n.end)
-        before, after = masked[start:n.start], masked[n.end:end]
-        if before.rstrip(" ([").endswith("\u2026"):
+        lo = n_start - _REACH if n_start > _REACH else 0
+        i = bisect_right(starts, n_start) - 1
+        start = starts[i] if i >= 0 and starts[i] >= lo else lo
+        j = bisect_left(ends, n_end)
+        hi = n_end + _REACH if n_end + _REACH < size else size
+        end = ends[j] if j < n_ends and ends[j] <= hi else hi
+        before, after = masked[start:n_start], masked[n_end:end]
+        if "\u2026" in before and before.rstrip(" ([").endswith("\u2026"):
             # "Sample:\n<link> (100k lines)": the link's label stands lines above
-            before = masked[max(0, n.start - 80):n.start]
+            before = masked[max(0, n_start - 80):n_start]
         if _NOT_COUNT_AFTER.match(after) or _NOT_COUNT_BEFORE.search(before[-12:]):
             continue
         plain_year = mult == 1.0 and 1900 <= value <= 2100 and n.text.isdigit()
@@ -190,16 +200,12 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
                 or (sample is not None and _SAMPLE_STRONG.search(before + after))):
             continue
         part = bool(_SUBSET.search(after[:12]) or _PART_WITH.match(after))
+        # a masked link (its placeholder) within 60 characters after, on the same line
+        link = masked.find("\u2026", n_end, n_end + 60)
         out.append(CountMention(n, unit, any_total and bool(_TOTAL.search(before[-25:])),
                                 sample, in_title, part,
-                                _linked(masked, n.end)))
+                                link >= 0 and masked.find("\n", n_end, link) < 0))
     return out
-
-
-def _linked(text: str, end: int) -> bool:
-    """A masked link (its placeholder) within 60 characters after `end`, on the same line."""
-    at = text.find("\u2026", end, end + 60)
-    return at >= 0 and text.find("\n", end, at) < 0
 
 
 def _table_rows(text: str) -> list[tuple[int, int]]:
@@ -224,34 +230,27 @@ def _table_rows(text: str) -> list[tuple[int, int]]:
     return rows
 
 
-class _Clauses:
-    """Where clauses begin and end in a text, found once; a number's clause by bisection."""
+_REACH = 60  # a clause is cut this far from its number at most
 
-    def __init__(self, text: str):
-        self.size = len(text)
-        # one pass: a clause start is a clause end that is not an opening bracket
-        self.ends: list[int] = []
-        self.starts: list[int] = []
-        last = 0
-        for m in _CLAUSE_MARK.finditer(text):
-            a, b = m.span()
-            if text[a] in _BLANK_LED:
-                a -= 1  # " - ": the blank before the dash is part of the mark
-                if a < last:
-                    continue  # that blank ended the mark before (",  - ", "\n- ")
-            last = b
-            self.ends.append(a)
-            if b - a != 1 or text[a] not in "([{":
-                self.starts.append(b)
 
-    def around(self, start: int, end: int, reach: int = 60) -> tuple[int, int]:
-        lo = max(0, start - reach)
-        i = bisect_right(self.starts, start) - 1
-        cut = self.starts[i] if i >= 0 and self.starts[i] >= lo else lo
-        j = bisect_left(self.ends, end)
-        hi = min(self.size, end + reach)
-        stop = self.ends[j] if j < len(self.ends) and self.ends[j] <= hi else hi
-        return cut, stop
+def _clauses(text: str) -> tuple[list[int], list[int]]:
+    """Where clauses begin and where they end in `text`, in order, found in one pass: a clause
+    start is a clause end that is not an opening bracket (`mentions` bisects them)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    add_start, add_end = starts.append, ends.append
+    last = 0
+    for m in _CLAUSE_MARK.finditer(text):
+        a, b = m.span()
+        if text[a] in _BLANK_LED:
+            a -= 1  # " - ": the blank before the dash is part of the mark
+            if a < last:
+                continue  # that blank ended the mark before (",  - ", "\n- ")
+        last = b
+        add_end(a)
+        if b - a != 1 or text[a] not in "([{":
+            add_start(b)
+    return starts, ends
 
 
 def _may_hold(words: set[str], first: frozenset[str], cjk: tuple[str, ...], text: str) -> bool:
