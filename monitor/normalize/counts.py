@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 from monitor.models import Records
-from monitor.normalize.fold import first_words, text_pattern, words_pattern
+from monitor.normalize.fold import first_words, fold, text_pattern, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import WORD, Scanned, mask, scan
 
@@ -103,11 +103,22 @@ _SAMPLE_WEAK_WORDS = (
     "халява", "مجانا", "مجاني", "مجانية", "मुफ्त", "फ्री", "cuma-cuma",
 )
 _SAMPLE_WEAK = re.compile(text_pattern(_SAMPLE_WEAK_WORDS, ("免费", "白嫖")))
-_SAMPLE_GATE = first_words(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WORDS)
+
+
+def _gate_words(words: tuple[str, ...]) -> frozenset[str]:
+    """The words a table's gate looks for: each phrase's first word, as `str.split` and as
+    `WORD` cut it ("cuma-cuma" is the word "cuma" in a text)."""
+    return first_words(words) | {WORD.findall(fold(w))[0] for w in words if WORD.findall(fold(w))}
+
+
+_SAMPLE_STRONG_FIRST = _gate_words(_SAMPLE_STRONG_WORDS)
+_SAMPLE_WEAK_FIRST = _gate_words(_SAMPLE_WEAK_WORDS)
 # both sample tables in one pattern, for the look over a whole text
 _SAMPLE_IN_TEXT = re.compile(text_pattern(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WORDS,
                                           (*_SAMPLE_STRONG_CJK, "免费", "白嫖")))
-_SAMPLE_GATE_CJK = (*_SAMPLE_STRONG_CJK, "免费", "白嫖")
+_SAMPLE_TABLES = ((_SAMPLE_STRONG, "strong", _SAMPLE_STRONG_FIRST, _SAMPLE_STRONG_CJK),
+                  (_SAMPLE_WEAK, "weak", _SAMPLE_WEAK_FIRST, ("免费", "白嫖")))
+_CJK_CHAR = re.compile("[\u3000-\u9fff]")
 _AFTER_FILLER = re.compile(
     r"\s*(?:[^\s\d]+\s+){0,2}?(?:for|as|in|de|di|в|как|como|en|pour|para|sebagai|secara|"
     r"на|of|by|-|:)?\s*$")
@@ -148,6 +159,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     size = len(masked)
     n_ends = len(ends)
     rows = _table_rows(masked)
+    han = not masked.isascii() and _CJK_CHAR.search(masked) is not None
     for n in scanned.numbers:
         value, mult = n.value, n.multiplier
         # the checks on the number alone first: they cost nothing and turn many away
@@ -176,7 +188,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         unit_after = _UNIT.match(after.lstrip(" :")) is not None
         if not unit_after:
             after_words = set(WORD.findall(after, 0, 40))
-            unit_after = _unit_near(after, after_words)
+            unit_after = _unit_near(after, after_words, han)
         spaced = not n.text.isdigit() and _SPACED_DIGITS.search(n.text) is not None
         if not unit_after and spaced:
             continue  # "999 888 777" is a phone number unless a unit follows it
@@ -184,14 +196,14 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         unit = unit_after
         if not unit:
             before_words = set(WORD.findall(before))
-            unit = _unit_before(before, before_words)
+            unit = _unit_before(before, before_words, han)
         sample = None
         if any_sample:
             if after_words is None:
                 after_words = set(WORD.findall(after, 0, 40))
             if before_words is None:
                 before_words = set(WORD.findall(before))
-            sample = _sample_marker(before, after, any_total, before_words | after_words)
+            sample = _sample_marker(before, after, any_total, before_words | after_words, han)
         if plain_year and not _UNIT.match(after.lstrip()) and not (
                 sample == "strong" and _SAMPLE_STRONG.search(before[-12:])):
             continue
@@ -253,15 +265,18 @@ def _clauses(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-def _may_hold(words: set[str], first: frozenset[str], cjk: tuple[str, ...], text: str) -> bool:
+def _may_hold(words: set[str], first: frozenset[str], cjk: tuple[str, ...], text: str,
+              han: bool = True) -> bool:
     """A cheap gate before a table's regex runs over a window: one of its first words is there
-    (or, in CJK text, one of its CJK spellings)."""
-    return not first.isdisjoint(words) or (not text.isascii() and any(c in text for c in cjk))
+    (or, in CJK text, one of its CJK spellings); `han`: whether the whole text holds any CJK
+    character (found once per text, not once per window)."""
+    return not first.isdisjoint(words) or (
+        han and not text.isascii() and any(c in text for c in cjk))
 
 
-def _unit_near(after: str, words: set[str]) -> bool:
+def _unit_near(after: str, words: set[str], han: bool = True) -> bool:
     """A unit within two words after the number ("5M Indonesian citizens", "1jt data")."""
-    if not _may_hold(words, _UNIT_FIRST, _UNIT_CJK, after[:40]):
+    if not _may_hold(words, _UNIT_FIRST, _UNIT_CJK, after[:40], han):
         return False
     m = _UNIT.search(after, 0, 40)
     if not m:
@@ -270,10 +285,10 @@ def _unit_near(after: str, words: set[str]) -> bool:
     return len(gap) <= 3 and not any(ch.isdigit() for ch in after[:m.start()])
 
 
-def _unit_before(before: str, words: set[str]) -> bool:
+def _unit_before(before: str, words: set[str], han: bool = True) -> bool:
     """A unit label right before ("records: 15,000,000", "строк - 500к", "条数：75万")."""
     tail = before[-30:]
-    if not _may_hold(words, _UNIT_FIRST, _UNIT_CJK, tail):
+    if not _may_hold(words, _UNIT_FIRST, _UNIT_CJK, tail, han):
         return False
     m = _last(_UNIT, tail)
     return m is not None and bool(_LABEL_GAP.fullmatch(tail[m.end():]))
@@ -301,15 +316,22 @@ def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
 
 
 def _sample_marker(before: str, after: str, any_total: bool = True,
-                   words: set[str] | None = None) -> str | None:
-    """"strong" or "weak" when a sample word stands by the number in its clause."""
-    if words is not None and not _may_hold(words, _SAMPLE_GATE, _SAMPLE_GATE_CJK, before + after):
-        return None
-    total_before = _last(_TOTAL, before) if any_total else None
-    for pattern, kind in ((_SAMPLE_STRONG, "strong"), (_SAMPLE_WEAK, "weak")):
+                   words: set[str] | None = None, han: bool = True) -> str | None:
+    """"strong" or "weak" when a sample word stands by the number in its clause. `words`: the
+    words around the number, when cut: each table is then searched only where its gate lets it
+    (most clauses name no sample, many only a weak one)."""
+    near = before + after if han else ""
+    total_before: re.Match[str] | None = None
+    total_looked = not any_total  # the total word before is looked for once, when needed
+    for pattern, kind, gate, cjk in _SAMPLE_TABLES:
+        if words is not None and not _may_hold(words, gate, cjk, near, han):
+            continue
         last = _last(pattern, before)
-        if last is not None and (total_before is None or total_before.start() < last.start()):
-            return kind
+        if last is not None:
+            if not total_looked:
+                total_before, total_looked = _last(_TOTAL, before), True
+            if total_before is None or total_before.start() < last.start():
+                return kind
         first = pattern.search(after, 0, 40)
         if first is not None and _AFTER_FILLER.match(after[:first.start()]):
             return kind
