@@ -12,6 +12,8 @@ Throughput is one process over 2 KB posts built from the corpus (each post's bod
 with the bodies of the posts after it, then cut to 2,048 bytes), read as JSON lines like
 `bazaarwatch normalize` reads them. The baseline, measured in the same run on the same lines,
 is the loop without the normalizer (JSON decode + RawPost); its rate and the ratio are printed.
+The interpreter is printed with them: `deploy/dev/setup` builds the venv on Debian's python3, the
+one a host runs the service with; another build of the same version can be a fifth slower.
 Peak memory is the process's peak resident set (ru_maxrss), which includes the interpreter and
 every library the normalizer loads; the Python-heap peak of one pass (tracemalloc) is printed
 too. The last line is `RESULT key=value ...`.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
 import resource
 import sys
 import time
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         full(line)
     baseline, _ = rate(lines, raw_of, args.seconds)
     measured, cpu_per_post = rate(lines, full, args.seconds)
-    print(f"throughput on {len(lines)} posts of {POST_BYTES} bytes, one process:")
+    print(f"throughput on {len(lines)} posts of {POST_BYTES} bytes, one process, Python "
+          f"{platform.python_version()} ({getattr(sys, '_base_executable', sys.executable)}):")
     print(f"  baseline (JSON decode + RawPost): {baseline:,.0f} posts/s")
     print(f"  normalize:                        {measured:,.0f} posts/s "
           f"({cpu_per_post * 1e6:,.0f} us of CPU per post)")
