@@ -132,6 +132,9 @@ _CLAUSE_MARK = re.compile(r"[\n;|•。！？!?()\[\]{}，、،؛,.\-–—+/&]"
 _BLANK_LED = frozenset("-–—+/&")
 
 
+_tuple_new = tuple.__new__
+
+
 class CountMention(NamedTuple):  # a tuple: made by the thousand per post, and cheaply
     number: Number
     unit: bool
@@ -214,9 +217,11 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         part = bool(_SUBSET.search(after[:12]) or _PART_WITH.match(after))
         # a masked link (its placeholder) within 60 characters after, on the same line
         link = masked.find("\u2026", n_end, n_end + 60)
-        out.append(CountMention(n, unit, any_total and bool(_TOTAL.search(before[-25:])),
-                                sample, in_title, part,
-                                link >= 0 and masked.find("\n", n_end, link) < 0))
+        # the tuple built directly, as `Number`s are: the NamedTuple's Python-level __new__
+        # costs more than the rest of this line
+        out.append(_tuple_new(CountMention, (
+            n, unit, any_total and bool(_TOTAL.search(before[-25:])), sample, in_title, part,
+            link >= 0 and masked.find("\n", n_end, link) < 0)))
     return out
 
 
