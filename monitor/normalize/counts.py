@@ -152,10 +152,11 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     out: list[CountMention] = []
     if not scanned.numbers:
         return out
-    # whole-text checks first: most posts never name a sample or a total, and then no number
-    # needs its neighbourhood searched for one
+    # a whole-text check first: most posts never name a sample, and then no number needs its
+    # neighbourhood searched for one. (Not so for total words: "all", "full", "total" stand in
+    # most posts, and the look over a whole text for them cost more than the looks in the
+    # windows of the numbers that need them.)
     any_sample = _SAMPLE_IN_TEXT.search(masked) is not None
-    any_total = _TOTAL.search(masked) is not None
     # a number's clause is found by bisection in the loop below (written out: a method call
     # per number costs more than the bisection)
     starts, ends = _clauses(masked)
@@ -206,7 +207,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
                 after_words = set(WORD.findall(after, 0, 40))
             if before_words is None:
                 before_words = set(WORD.findall(before))
-            sample = _sample_marker(before, after, any_total, before_words | after_words, han)
+            sample = _sample_marker(before, after, before_words | after_words, han)
         if plain_year and not _UNIT.match(after.lstrip()) and not (
                 sample == "strong" and _SAMPLE_STRONG.search(before[-12:])):
             continue
@@ -220,7 +221,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
         # the tuple built directly, as `Number`s are: the NamedTuple's Python-level __new__
         # costs more than the rest of this line
         out.append(_tuple_new(CountMention, (
-            n, unit, any_total and bool(_TOTAL.search(before[-25:])), sample, in_title, part,
+            n, unit, _TOTAL.search(before[-25:]) is not None, sample, in_title, part,
             link >= 0 and masked.find("\n", n_end, link) < 0)))
     return out
 
@@ -320,14 +321,14 @@ def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return found
 
 
-def _sample_marker(before: str, after: str, any_total: bool = True,
-                   words: set[str] | None = None, han: bool = True) -> str | None:
+def _sample_marker(before: str, after: str, words: set[str] | None = None,
+                   han: bool = True) -> str | None:
     """"strong" or "weak" when a sample word stands by the number in its clause. `words`: the
     words around the number, when cut: each table is then searched only where its gate lets it
     (most clauses name no sample, many only a weak one)."""
     near = before + after if han else ""
     total_before: re.Match[str] | None = None
-    total_looked = not any_total  # the total word before is looked for once, when needed
+    total_looked = False  # the total word before is looked for once, when needed
     for pattern, kind, gate, cjk in _SAMPLE_TABLES:
         if words is not None and not _may_hold(words, gate, cjk, near, han):
             continue
