@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from monitor.normalize.fold import fold
-from monitor.normalize.price import price
+from monitor.normalize.price import (
+    _NEGOTIABLE_CJK,
+    _NEGOTIABLE_WORDS,
+    NEGOTIABLE_CORES,
+    price,
+)
 
 
 @pytest.mark.parametrize(("body", "lang", "amount", "currency"), [
@@ -55,6 +60,12 @@ def test_amount_and_currency(body: str, lang: str, amount: float | None,
 ])
 def test_negotiable(body: str, negotiable: bool) -> None:
     assert price("", fold(body), "en").negotiable is negotiable
+
+
+def test_every_negotiable_word_holds_a_core_the_quick_look_finds() -> None:
+    """The `str` look before the pattern must not pass over a text the pattern would match."""
+    words = [fold(w) for w in (*_NEGOTIABLE_WORDS, *_NEGOTIABLE_CJK)]
+    assert [w for w in words if not any(core in w for core in NEGOTIABLE_CORES)] == []
 
 
 @pytest.mark.parametrize(("body", "start", "step", "buy_now"), [
