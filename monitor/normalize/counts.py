@@ -260,13 +260,14 @@ def _clauses(text: str) -> tuple[list[int], list[int]]:
     last = 0
     for m in _CLAUSE_MARK.finditer(text):
         a, b = m.span()
-        if text[a] in _BLANK_LED:
+        mark = text[a]
+        if mark in _BLANK_LED:
             a -= 1  # " - ": the blank before the dash is part of the mark
             if a < last:
                 continue  # that blank ended the mark before (",  - ", "\n- ")
         last = b
         add_end(a)
-        if b - a != 1 or text[a] not in "([{":
+        if mark not in "([{":  # an opening bracket is a mark of one character
             add_start(b)
     return starts, ends
 
