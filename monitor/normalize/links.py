@@ -92,8 +92,12 @@ _DOT_HINT = re.compile(r"[.\[({](?:(?<=\.)[a-z0-9]|(?<=[\[({])\s?(?:\.|dot))", r
 # character. Each bracket is looked for by its own pattern, for the same reason.
 _BRACKET_WORDS = tuple((b, re.compile(re.escape(b) + r"(?:\s?(?i:dot)|(?i:at)[\])}]|@)"))
                        for b in "[({")
-# a "." that begins a hint of `_DOT_HINT`, or ends a bracketed one ("[.", "( .") found from it
-_DOT_ONLY_HINT = re.compile(r"\.(?:(?<=[\[({]\.)|(?<=[\[({]\s\.)|[a-z0-9])", re.IGNORECASE)
+# A "." that begins a hint of `_DOT_HINT`, or ends a bracketed one ("[.", "( .") found from it.
+# Not one before a label of digits that nothing continues ("1.5 BTC", "2.1M"): no host can
+# hold that dot (its last label would be the digits, and a TLD has letters), so no URL.match.
+_DOT_ONLY_HINT = re.compile(
+    r"\.(?:(?<=[\[({]\.)|(?<=[\[({]\s\.)|(?![0-9]++(?![a-z0-9\-]|\.|\s?[\[({]))[a-z0-9])",
+    re.IGNORECASE)
 # what `_LABEL` takes, case-insensitively (with the four letters Unicode case-folds into a-z),
 # read in the reversed text: the label that ends at a dot, read back from the dot in C
 _LABEL_BACKWARDS = re.compile("[a-zA-Z0-9\\-\u0130\u0131\u017f\u212a]*")
