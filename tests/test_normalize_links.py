@@ -7,7 +7,7 @@ import pytest
 
 from monitor.models import Contact, CryptoAddress
 from monitor.normalize.crypto import addresses, b58check_version, bech32_valid
-from monitor.normalize.links import extract
+from monitor.normalize.links import URL, extract
 from monitor.onion import make_v3_onion
 
 FORUM = "http://forum.example/thread-1"
@@ -123,3 +123,8 @@ def test_checksum_helpers() -> None:
     assert b58check_version("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2") == 0
     assert bech32_valid("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
     assert not bech32_valid("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdz")
+
+
+def test_url_groups_in_the_order_links_reads_them() -> None:
+    """`_from_match` reads the URL pattern's groups by position (`Match.groups()`)."""
+    assert tuple(URL.groupindex) == ("scheme", "s", "s2", "host", "tld", "port", "path")

@@ -57,6 +57,7 @@ _TG_BEFORE = re.compile(
     r"飞机)\s*(?:id|handle)?\s*[:：\-–=]?\s*$", re.IGNORECASE)
 _TG_AFTER = re.compile(r"\s*\(?\s*(?:on\s+)?(?:telegram|tg)\b", re.IGNORECASE)
 _AT_MARK = re.compile(r"@|\[at\]|\(at\)|\{at\}|\[@\]|\(@\)", re.IGNORECASE)
+_AT = re.compile("@")
 _XMPP_WORD = re.compile(r"(?:jabber|xmpp|jid|жаббер|джаббер|жаба)\s*[:：\-–=]?\s*$",
                         re.IGNORECASE)
 _TOX = re.compile(r"(?<![0-9a-f])[0-9a-f]{76}(?![0-9a-f])", re.IGNORECASE)
@@ -86,9 +87,20 @@ _LABEL_HINT = re.compile("|".join(map(re.escape, _LABEL_HINTS)))
 # "[at]", "(at)", "{at}" in any case (and a few more): a quick look before the marks' search
 _BRACKETED_AT = re.compile(r"[\[({](?i:at)[\])}]")
 _DOT_HINT = re.compile(r"[.\[({](?:(?<=\.)[a-z0-9]|(?<=[\[({])\s?(?:\.|dot))", re.IGNORECASE)
-# what `_LABEL` takes, case-insensitively (with the four letters Unicode case-folds into a-z)
-_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
-                         "\u0130\u0131\u017f\u212a")
+# Without a bracketed word ("[dot]", "[at]", "(@)"), the hints are the dots and the marks the
+# "@"s, which the engine skips to in C; a class of four (above) costs it a call at every
+# character. Each bracket is looked for by its own pattern, for the same reason.
+_BRACKET_WORDS = tuple((b, re.compile(re.escape(b) + r"(?:\s?(?i:dot)|(?i:at)[\])}]|@)"))
+                       for b in "[({")
+# A "." that begins a hint of `_DOT_HINT`, or ends a bracketed one ("[.", "( .") found from it.
+# Not one before a label of digits that nothing continues ("1.5 BTC", "2.1M"): no host can
+# hold that dot (its last label would be the digits, and a TLD has letters), so no URL.match.
+_DOT_ONLY_HINT = re.compile(
+    r"\.(?:(?<=[\[({]\.)|(?<=[\[({]\s\.)|(?![0-9]++(?![a-z0-9\-]|\.|\s?[\[({]))[a-z0-9])",
+    re.IGNORECASE)
+# what `_LABEL` takes, case-insensitively (with the four letters Unicode case-folds into a-z),
+# read in the reversed text: the label that ends at a dot, read back from the dot in C
+_LABEL_BACKWARDS = re.compile("[a-zA-Z0-9\\-\u0130\u0131\u017f\u212a]*")
 _SCHEME_WIDTH = 24
 _SPLIT_PATH = re.compile(r" (/[\w\-./#?=&%]*[\w/])(?=\s|$)")
 _MAX_MARKS = 500
@@ -128,9 +140,10 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     forum_host = (urlsplit(forum_url).hostname or "") if forum_url else ""
     contacts: list[Contact] = []
     taken: list[tuple[int, int]] = []
+    words = _bracket_words(text)
     # every mark an address needs holds "@" or a bracketed "at"; most posts have neither
-    has_mark = "@" in text or _BRACKETED_AT.search(text) is not None
-    for m in _emails(text) if has_mark else ():
+    has_mark = "@" in text or (words and _BRACKETED_AT.search(text) is not None)
+    for m in _emails(text, words) if has_mark else ():
         taken.append(m.span())
         host = refang_host(m.group("host"))
         address = f"{m.group('user').lower()}@{host}"
@@ -142,7 +155,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     for m in MAGNET.finditer(text) if ":?" in text else ():  # as in "magnet:?xt="
         taken.append(m.span())
         urls.append((m.group(), False, None, None))
-    for m in _url_matches(text):
+    for m in _url_matches(text, words):
         if taken and any(a <= m.start() < b for a, b in taken):
             continue
         found = _from_match(m)
@@ -193,28 +206,40 @@ def _labelled(text: str, start: int, *, quick: bool) -> bool:
     return bool(_SAMPLE_LABEL.search(text, max(lo, start - _LABEL_REACH), start))
 
 
-def _url_matches(text: str) -> list[re.Match[str]]:
+def _bracket_words(text: str) -> bool:
+    """True when `text` may hold a bracketed "dot", "at" or "@" ("[dot]", "(at)", "[@]")."""
+    return any(b in text and p.search(text) for b, p in _BRACKET_WORDS)
+
+
+def _url_matches(text: str, words: bool = True) -> list[re.Match[str]]:
     """What `URL.finditer(text)` yields, found from the dots instead of tried at every
     character: a link's host has a dot ("." or a defanged "[.]", "(dot)"), the first of which
     ends its first label; the match can only start at that label or at a scheme written right
-    before it (at most 18 characters: "h[xx]ps [:] [/][/]")."""
+    before it (at most 18 characters: "h[xx]ps [:] [/][/]"). `words`: `_bracket_words(text)`."""
     out: list[re.Match[str]] = []
     done = 0
-    for hint in _DOT_HINT.finditer(text):
+    size = len(text)
+    backwards = text[::-1]
+    for hint in (_DOT_HINT if words else _DOT_ONLY_HINT).finditer(text):
         at = hint.start()
+        if hint.end() == at + 1:  # "[." or "[ .", found from its dot: the hint is the bracket's
+            at = at - 1 if text[at - 1] in "[({" else at - 2
         if at < done:
             continue  # a dot inside the link found last
         end = at - 1 if text[at] != "." and at > 0 and text[at - 1].isspace() else at
-        first = end
+        if end <= done:
+            continue  # no label before the dot
         # not back into the link found last ("site.com:8443 (dot) net" holds no "8443.net"):
         # finditer would go on from its end too
-        while first > done and text[first - 1] in _LABEL_CHARS:
-            first -= 1
+        first = size - _LABEL_BACKWARDS.match(backwards, size - end, size - done).end()
         if first == end:
             continue  # no label before the dot
         m = None
-        if first > 0 and text[first - 1] in "/]":  # how every scheme ends ("//", "[/]", "[://]")
-            start = _scheme_start(text, max(done, first - _SCHEME_WIDTH), first)
+        if first and text[first - 1] in "/]":  # how every scheme ends ("//", "[/]", "[://]")
+            if first - 8 >= done and text.startswith("https://", first - 8):
+                start = first - 8  # (the usual scheme: what `_scheme_start` would find)
+            else:
+                start = _scheme_start(text, max(done, first - _SCHEME_WIDTH), first)
             if start >= 0:
                 m = URL.match(text, start)
         if m is None:
@@ -235,13 +260,14 @@ def _scheme_start(text: str, lo: int, first: int) -> int:
                text.rfind("f", lo, first), text.rfind("F", lo, first))
 
 
-def _emails(text: str) -> list[re.Match[str]]:
+def _emails(text: str, words: bool = True) -> list[re.Match[str]]:
     """Email-shaped matches, looked for only around the marks an address needs ("@", "[at]"):
-    for each mark, the first match in reach, kept when it is around that mark."""
+    for each mark, the first match in reach, kept when it is around that mark. `words`:
+    `_bracket_words(text)` (without them, every mark is an "@")."""
     found: list[re.Match[str]] = []
     end = 0
     previous = -1  # where the mark before this one starts
-    for tried, mark in enumerate(_AT_MARK.finditer(text)):
+    for tried, mark in enumerate((_AT_MARK if words else _AT).finditer(text)):
         if tried >= _MAX_MARKS:
             break  # hostile input ("@@@@..."): a real post has a handful
         at, previous_at, previous = mark.start(), previous, mark.start()
@@ -293,13 +319,13 @@ def _from_href(href: str, forum_url: str) -> _Found | None:
 
 
 def _from_match(m: re.Match[str]) -> _Found | None:
-    raw_host, tld, scheme_text, path, port, secure, secure2 = m.group(
-        "host", "tld", "scheme", "path", "port", "s", "s2")
+    # `URL`'s groups in their order: one call, no name looked up
+    scheme_text, secure, secure2, raw_host, tld, port, path = m.groups()
     if len(raw_host) > 300:
         return None  # no real host name is that long (253 at most)
     tld = tld.lower()
     # a bracket in a host can only be a defanged dot's; in a path, only "[.]" or "[dot]" hold one
-    bracketed = _has_bracket(raw_host)
+    bracketed = "[" in raw_host or "(" in raw_host or "{" in raw_host
     host = refang_host(raw_host) if bracketed else raw_host.lower()  # (it ends in its TLD)
     scheme_text = (scheme_text or "").lower()
     path = path or ""
