@@ -106,7 +106,7 @@ def detect(title: str, body: str, *, folded_title: str | None = None) -> str:
     """The post's language code; `title` and `body` as written (not folded); `folded_title`:
     `fold(title)`, when already made."""
     # the first part of a post says its language as well as the whole, and costs less
-    text = _without_links(" ".join(f"{title}\n{body[:_SAMPLE_CHARS]}".split()))
+    text = _without_links(f"{title}\n{body[:_SAMPLE_CHARS]}")
     if not text.isascii() and _OTHER_SCRIPTS.search(text):
         # the other scripts first: only when one of them is there at all is it weighed
         # against the Latin letters, whose count is the costly one
@@ -119,16 +119,18 @@ def detect(title: str, body: str, *, folded_title: str | None = None) -> str:
 
 
 def _without_links(text: str) -> str:
-    """`text` (words split by single spaces) without its link-like words; the words around one
-    are left two spaces apart, which no count here sees. `str.find` finds the few such words
-    (testing every word in Python cost three times as much, a pattern for the marks twice)."""
+    """`text` without its link-like words (as `str.split` cuts words); the words around one keep
+    their blanks, which no count here sees. `str.find` finds the few such words, and only their
+    ends are looked for (testing every word in Python cost three times as much; splitting and
+    joining all the words first, 1.7 times)."""
     spans = []
     for mark in _LINK_MARKS:
         at = text.find(mark)
         while at >= 0:
-            end = text.find(" ", at)
-            end = len(text) if end < 0 else end
-            spans.append((text.rfind(" ", 0, at) + 1, end))
+            before = text[:at]
+            start = at - len(before.rsplit(None, 1)[-1]) if before[-1:].strip() else at
+            end = at + len(text[at:].split(None, 1)[0])
+            spans.append((start, end))
             at = text.find(mark, end)
     if not spans:
         return text
