@@ -21,6 +21,9 @@ _DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("०१२३४५६७८९")})
 _DIGITS.update({ord("٫"): ".", ord("٬"): ",", ord("ـ"): None})
 _FOREIGN_DIGIT = re.compile("[" + "".join(chr(c) for c in _DIGITS) + "]")
+# Runs of them, each translated on its own: `str.translate` over a whole non-ASCII text looks up
+# every character in the table (0.85M instructions less a 2 KB post that has foreign digits).
+_FOREIGN_DIGITS = re.compile(f"{_FOREIGN_DIGIT.pattern}{_FOREIGN_DIGIT.pattern}*")
 # most texts hold neither: one look for both before the two passes
 _FOREIGN_OR_INVISIBLE = re.compile(_FOREIGN_DIGIT.pattern + "|" + _INVISIBLE.pattern)
 
@@ -32,12 +35,15 @@ def fold(text: str) -> str:
         return text.lower()  # NFKC, the digit table and the invisible marks change no ASCII
     text = unicodedata.normalize("NFKC", text).casefold()
     if _FOREIGN_OR_INVISIBLE.search(text):
-        if _FOREIGN_DIGIT.search(text):  # translating every character costs more than looking
-            text = text.translate(_DIGITS)
+        text = _FOREIGN_DIGITS.sub(_ascii_digits, text)
         text = _INVISIBLE.sub("", text)
     if text.isascii():
         return text
     return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", text)))
+
+
+def _ascii_digits(run: re.Match[str]) -> str:
+    return run.group().translate(_DIGITS)
 
 
 def first_words(words: object) -> frozenset[str]:

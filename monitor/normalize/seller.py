@@ -25,6 +25,8 @@ _LATIN = re.compile(r"[a-z]")
 def handle_key(handle: str) -> str:
     """The join key of a handle. Look-alikes are mapped only in handles that also hold Latin
     letters: an all-Cyrillic handle ("Хакер_М") keeps its own letters."""
+    if handle.isascii():  # NFKC, the invisible marks, accents and look-alikes change no ASCII
+        return " ".join(handle.lower().split())
     key = _INVISIBLE.sub("", unicodedata.normalize("NFKC", handle)).casefold()
     key = " ".join(key.split())
     key = "".join(ch for ch in unicodedata.normalize("NFD", key)
