@@ -22,8 +22,11 @@ _BLANKS = '[]{}."“”«»<>=+*#~_-'
 _SPACED = {mark: " " for mark in _BLANKS} | {mark: f" {mark} " for mark in _OWN_TOKENS}
 _WORD_CHAR = "[^\\s" + re.escape(_BLANKS + _OWN_TOKENS) + "]"
 # An apostrophe that begins or ends a word (a quote, "users'"): only then has `tokens` any
-# apostrophe to strip ("don't" keeps its own).
-_EDGE_QUOTE = re.compile(rf"['’](?:(?!{_WORD_CHAR})|(?<!{_WORD_CHAR}['’]))")
+# apostrophe to strip ("don't" keeps its own). One pattern per apostrophe: a pattern that
+# starts with one character is searched for that character in C; one that starts with a class
+# of two tests the class at every character (a body with apostrophes: 112k -> 14k instructions).
+_EDGE_QUOTES = tuple((quote, re.compile(rf"{quote}(?:(?!{_WORD_CHAR})|(?<!{_WORD_CHAR}{quote}))"))
+                     for quote in "'’")
 _FIRST3 = itemgetter(slice(None, 3))
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # A wider range than `_HAN` (one range is checked faster): a text without any of these
@@ -39,8 +42,9 @@ def tokens(folded: str) -> list[str]:
         if mark in spaced:
             spaced = spaced.replace(mark, stand_in)
     found = spaced.split()
-    if ("'" in folded or "’" in folded) and _EDGE_QUOTE.search(folded):
-        return [t.strip("'’") for t in found]
+    for quote, edge in _EDGE_QUOTES:
+        if quote in folded and edge.search(folded):
+            return [t.strip("'’") for t in found]
     return found
 
 
