@@ -123,7 +123,7 @@ _NOT_FIELDS = ("sim card", "sim cards", "kartu sim", "kartu keluarga", "pass the
                "user accounts", "accounts of", "account balance")
 _LEXICON = Lexicon([*((" ".join(w.split()), field) for field, words in _ALIASES.items()
                       for w in words.split("|") if w.strip()),
-                    *((phrase, "-") for phrase in _NOT_FIELDS)])
+                    *((phrase, "-") for phrase in _NOT_FIELDS)], shared=True)
 # "Password: kpu2024" on a line of its own opens the archive; it is not a field of the data.
 _PASSWORD_LABEL = re.compile(
     r"^[ \t]*(?:archive |zip |rar )?(?:password|pass|pwd|senha|пароль|kata sandi|mot de passe|"

@@ -1,7 +1,8 @@
 """Fast phrase lookup for the normalizer's word tables (countries, data fields): text is cut into
 tokens once and looked up in dicts, which stays fast where a regex of hundreds of alternatives
 with boundaries does not. Phrases of several words, stems ("российск*") and Han phrases (found
-as substrings, Chinese has no spaces) are supported. Both sides are folded (`fold.fold`)."""
+as substrings, Chinese has no spaces) are supported. Both sides are folded (`fold.fold`). The
+normalizer's own tables are built `shared`: a text's words are looked up once for all of them."""
 
 from __future__ import annotations
 
@@ -21,8 +22,11 @@ _BLANKS = '[]{}."“”«»<>=+*#~_-'
 _SPACED = {mark: " " for mark in _BLANKS} | {mark: f" {mark} " for mark in _OWN_TOKENS}
 _WORD_CHAR = "[^\\s" + re.escape(_BLANKS + _OWN_TOKENS) + "]"
 # An apostrophe that begins or ends a word (a quote, "users'"): only then has `tokens` any
-# apostrophe to strip ("don't" keeps its own).
-_EDGE_QUOTE = re.compile(rf"['’](?:(?!{_WORD_CHAR})|(?<!{_WORD_CHAR}['’]))")
+# apostrophe to strip ("don't" keeps its own). One pattern per apostrophe: a pattern that
+# starts with one character is searched for that character in C; one that starts with a class
+# of two tests the class at every character (a body with apostrophes: 112k -> 14k instructions).
+_EDGE_QUOTES = tuple((quote, re.compile(rf"{quote}(?:(?!{_WORD_CHAR})|(?<!{_WORD_CHAR}{quote}))"))
+                     for quote in "'’")
 _FIRST3 = itemgetter(slice(None, 3))
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 # A wider range than `_HAN` (one range is checked faster): a text without any of these
@@ -38,22 +42,25 @@ def tokens(folded: str) -> list[str]:
         if mark in spaced:
             spaced = spaced.replace(mark, stand_in)
     found = spaced.split()
-    if ("'" in folded or "’" in folded) and _EDGE_QUOTE.search(folded):
-        return [t.strip("'’") for t in found]
+    for quote, edge in _EDGE_QUOTES:
+        if quote in folded and edge.search(folded):
+            return [t.strip("'’") for t in found]
     return found
 
 
 class Tokens:
     """A folded text cut into `tokens` once, with what every lexicon asks of it first (its set
-    of words, whether it may hold Han characters), so several lexicons share one cut."""
+    of words, whether it may hold Han characters, where the words the shared lexicons look for
+    stand), so several lexicons share one cut."""
 
-    __slots__ = ("_han", "folded", "uniq", "words")
+    __slots__ = ("_han", "_hits", "folded", "uniq", "words")
 
     def __init__(self, folded: str, words: list[str] | None = None):
         self.folded = folded
         self.words = words if words is not None else tokens(folded)
         self.uniq = frozenset(self.words)
         self._han: bool | None = None
+        self._hits: _Hits | None = None
 
     @property
     def han(self) -> bool:
@@ -69,6 +76,53 @@ class Tokens:
         in C: the words are many, those with such a start few."""
         uniq = self.uniq
         return list(compress(uniq, map(keys.__contains__, map(_FIRST3, uniq))))
+
+    def hits(self) -> _Hits:
+        """Where the words that begin a shared lexicon's phrase, or that a shared stem may
+        begin, stand (found once, for all shared lexicons)."""
+        if self._hits is None:
+            self._hits = _Hits(self, _SHARED)
+        return self._hits
+
+
+class _Shared:
+    """The first words and stem keys of every lexicon built with `shared=True`: a text's words
+    are looked up in their union once (one pass over the words, in C), and each lexicon then
+    reads only those hits instead of all the words again. Filled as the module tables are
+    built, at import; `size` tells a text's hits which lexicons they cover."""
+
+    __slots__ = ("size", "starts", "stem_keys")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.starts: frozenset[str] = frozenset()
+        self.stem_keys: frozenset[str] = frozenset()
+
+    def add(self, starts: frozenset[str], stem_keys: frozenset[str]) -> int:
+        """Takes in one more lexicon's words; its number (the `size` that covers it)."""
+        self.starts |= starts
+        self.stem_keys |= stem_keys
+        self.size += 1
+        return self.size
+
+
+_SHARED = _Shared()
+
+
+class _Hits:
+    """The words of a text that the shared lexicons look for, with their positions."""
+
+    __slots__ = ("covers", "positions", "stem_words", "wanted", "words")
+
+    def __init__(self, cut: Tokens, shared: _Shared):
+        self.covers = shared.size
+        self.stem_words = cut.with_prefixes(shared.stem_keys) if shared.stem_keys else []
+        wanted = cut.uniq & shared.starts
+        if self.stem_words:
+            wanted = wanted.union(self.stem_words)
+        self.wanted = wanted
+        self.positions = _positions(cut.words, wanted)
+        self.words = list(map(cut.words.__getitem__, self.positions))
 
 
 def _positions(words: list[str], wanted: set[str] | frozenset[str]) -> list[int]:
@@ -93,9 +147,11 @@ def _positions(words: list[str], wanted: set[str] | frozenset[str]) -> list[int]
 
 
 class Lexicon:
-    """Phrases mapped to values; `find` yields the values of the phrases in a text, in order."""
+    """Phrases mapped to values; `find` yields the values of the phrases in a text, in order.
+    `shared`: a table of the module (built once): its words join the union a text's words are
+    looked up in once for all such tables (`Tokens.hits`)."""
 
-    def __init__(self, entries: Iterable[tuple[str, str]]):
+    def __init__(self, entries: Iterable[tuple[str, str]], *, shared: bool = False):
         self._exact: dict[str, str] = {}
         self._stems: dict[str, list[tuple[str, str]]] = {}
         self._han: list[tuple[str, str]] = []
@@ -120,60 +176,86 @@ class Lexicon:
         self._stem_keys = frozenset(self._stems)
         for bucket in self._stems.values():
             bucket.sort(key=lambda kv: len(kv[0]), reverse=True)
+        # the number of shared lexicons a text's hits must cover to cover this one (0: none)
+        self._shared = _SHARED.add(self._starts, self._stem_keys) if shared else 0
 
     def find(self, folded: str, words: list[str] | Tokens | None = None) -> list[str]:
         """Values of the phrases in `folded`; `words`: its `tokens` (or `Tokens`), when already
         cut."""
+        # a text cut here is read by this lexicon only: its words are not looked up for others
+        shared = isinstance(words, Tokens)
         cut = words if isinstance(words, Tokens) else Tokens(folded, words)
-        found = self._words(cut) if self._exact or self._stems else []
+        found = self._words(cut, shared) if self._exact or self._stems else []
         if self._han and cut.han:
             for phrase, value in self._han:
                 found.extend([value] * folded.count(phrase))
         return found
 
-    def _words(self, cut: Tokens) -> list[str]:
+    def _words(self, cut: Tokens, shared: bool) -> list[str]:
         """Values of the word phrases and stems, in order; a phrase's words are not read again,
-        and of the phrases at a word the longest wins."""
+        and of the phrases at a word the longest wins. `shared`: `cut` is read by the other
+        shared lexicons too."""
+        hits = cut.hits() if shared and self._shared else None
+        if hits is not None and hits.covers >= self._shared:
+            # the text's words were looked up once for all shared lexicons: only those hits
+            # are read here, again in C
+            stemmed = self._stemmed(hits.stem_words) if self._stems and hits.stem_words else {}
+            wanted = hits.wanted & self._starts
+            if stemmed:
+                wanted = wanted.union(stemmed)
+            if not wanted:
+                return []
+            if len(wanted) == len(hits.wanted):
+                spots = hits.positions  # every hit is this lexicon's
+            else:
+                spots = list(compress(hits.positions, map(wanted.__contains__, hits.words)))
+        else:
+            stemmed = self._stemmed(cut.with_prefixes(self._stem_keys)) if self._stems else {}
+            # only the words that can start a phrase or carry a stem are looked at; finding
+            # them is set arithmetic, done in C, and the walk visits only their positions
+            wanted = cut.uniq & self._starts
+            if stemmed:
+                wanted = wanted.union(stemmed)
+            spots = _positions(cut.words, wanted)
+        return self._walk(cut.words, spots, stemmed)
+
+    def _walk(self, words: list[str], spots: list[int], stemmed: dict[str, str]) -> list[str]:
+        """The values of the phrases that begin at `spots` of `words`, in order."""
         found: list[str] = []
         exact, longest, seconds = self._exact, self._longest, self._seconds
-        words = cut.words
         n = len(words)
-        stemmed = self._stemmed(cut) if self._stems else {}
-        # only the words that can start a phrase or carry a stem are looked at; finding them
-        # is set arithmetic, done in C, and the walk visits only their positions
-        wanted = cut.uniq & self._starts
-        if stemmed:
-            wanted = wanted.union(stemmed)
         after = 0  # the end of the last phrase read
-        for i in _positions(words, wanted):
+        for i in spots:
             if i < after:
                 continue
             word = words[i]
-            step, value = 1, None
-            if word in longest:
-                # a phrase of several words can start here only if the next word is the
-                # second word of one of them: for most words, no phrase is put together
-                if i + 1 < n and words[i + 1] in seconds.get(word, ()):
-                    for size in range(min(longest[word], n - i), 1, -1):
-                        value = exact.get(" ".join(words[i:i + size]))
-                        if value is not None:
-                            step = size
-                            break
-                if value is None:
-                    value = exact.get(word)
-            if value is None:
+            # a phrase of several words can start here only if the next word is the second
+            # word of one of them: for most words, no phrase is put together
+            if word in seconds and i + 1 < n and words[i + 1] in seconds[word]:
+                for size in range(min(longest[word], n - i), 1, -1):
+                    value = exact.get(" ".join(words[i:i + size]))
+                    if value is not None:
+                        found.append(value)
+                        after = i + size
+                        break
+                else:
+                    value = None
+                if value is not None:
+                    continue
+            value = exact.get(word)
+            if value is None and stemmed:
                 value = stemmed.get(word)
             if value is not None:
                 found.append(value)
-            after = i + step
         return found
 
-    def _stemmed(self, cut: Tokens) -> dict[str, str]:
-        """The value of each word of `cut` that one of the stems begins (the longest such
-        stem's): each distinct word is tried once, wherever it stands."""
+    def _stemmed(self, candidates: list[str]) -> dict[str, str]:
+        """The value of each of `candidates` (distinct words) that one of the stems begins (the
+        longest such stem's)."""
         values: dict[str, str] = {}
-        for word in cut.with_prefixes(self._stem_keys):
-            for stem, value in self._stems[word[:3]]:
+        stems = self._stems
+        for word in candidates:
+            for stem, value in stems.get(word[:3], ()):
                 if word.startswith(stem):
                     values[word] = value
                     break

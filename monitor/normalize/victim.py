@@ -45,8 +45,8 @@ def _code(key: str) -> str:
     return key.strip("_").split("_")[0] if key != "--" else key
 
 
-_COUNTRY_LEXICON = Lexicon((word, _code(key)) for key, words in COUNTRY_WORDS.items()
-                           for word in words.split())
+_COUNTRY_LEXICON = Lexicon(((word, _code(key)) for key, words in COUNTRY_WORDS.items()
+                           for word in words.split()), shared=True)
 _TITLE_GENERIC = frozenset(fold(w) for w in [
     "selling", "sell", "wts", "wtb", "free", "leak", "leaked", "database", "db", "data", "dump",
     "users", "user", "records", "lines", "rows", "full", "fresh", "new", "private", "exclusive",
@@ -86,10 +86,14 @@ def compile_orgs(orgs: tuple[OrgLike, ...]) -> Gazetteer:
     """The lookup of `orgs` by every name and alias, and by their own domains. Cached: the
     operator's list is the same for every post, and building it per post would cost more than
     the lookup."""
+    return _gazetteer(orgs)
+
+
+def _gazetteer(orgs: tuple[OrgLike, ...], *, shared: bool = False) -> Gazetteer:
     entries = [(alias, str(i)) for i, org in enumerate(orgs) for alias in (org.name, *org.aliases)]
     domains = {d.lower().removeprefix("www.").rstrip("."): i for i, org in enumerate(orgs)
                for d in getattr(org, "domains", ())}
-    return Gazetteer(orgs, Lexicon(entries), domains)
+    return Gazetteer(orgs, Lexicon(entries, shared=shared), domains)
 
 
 # Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay).
@@ -109,7 +113,7 @@ _CURRENCY_COUNTRY = {"IDR": "ID", "INR": "IN", "BRL": "BR", "RUB": "RU", "CNY": 
                      "ARS": "AR", "COP": "CO", "CLP": "CL", "PEN": "PE", "KWD": "KW", "QAR": "QA"}
 
 SHIPPED_ORGS: tuple[Org, ...] = tuple(Org(n, a, c) for n, a, c in KNOWN_ORGS)
-_SHIPPED = compile_orgs(SHIPPED_ORGS)
+_SHIPPED = _gazetteer(SHIPPED_ORGS, shared=True)  # a table of the module, like the countries
 
 
 def _name_key(name: str) -> str:
