@@ -45,6 +45,14 @@ from monitor.normalize.price import (
     ("Harga 20 juta", "id", 20_000_000, "IDR"),
     ("с выручкой от 50 млн $. Плачу 3-5к$ за доступ", "ru", 3000, "USD"),
     ("No price here, 5M lines", "en", None, None),
+    # a short currency code after a blank is a price only after a price word
+    ("Price: 60k php, escrow ok", "en", 60_000, "PHP"),
+    ("5 php scripts for the shop, 200$", "en", 200, "USD"),
+    # the means of payment named with "only" or "in the currency of", in each language
+    ("السعر في الخاص، الدفع بعملة البيتكوين فقط", "ar", None, "BTC"),
+    ("कीमत के लिए PM करें। भुगतान केवल XMR।", "hi", None, "XMR"),
+    ("Precio por MP. Pago solo en USDT", "es", None, "USDT"),
+    ("Prix en MP, XMR uniquement.", "fr", None, "XMR"),
 ])
 def test_amount_and_currency(body: str, lang: str, amount: float | None,
                              currency: str | None) -> None:

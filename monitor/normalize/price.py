@@ -78,12 +78,16 @@ _PREFIX_FOLDED = {fold(k): v for k, v in _PREFIX.items()}
 _SUFFIX_FOLDED = {fold(k): v for k, v in _SUFFIX.items()}
 _PREFIX_RE = re.compile(r"(?<![a-z])(?P<cur>" + _alternation(_PREFIX) + r")\s?[:=]?\s?$")
 _SUFFIX_RE = re.compile(r"\s?(?P<cur>" + _alternation(_SUFFIX) + r")(?![a-z\u0400-\u04ff])")
+# "only" in each language too: "payment only USDT", "pago solo en USDT", "भुगतान केवल USDT";
+# "بعملة": in the currency ("الدفع بعملة مونيرو").
 _PAYMENT = re.compile(
     r"(?:pay\w*|paid|pago|pagamento|pagar|paiement|оплат\w*|bayar|pembayaran|accept\w*|aceito|"
-    r"acepto|only|in|via|em|en|через|в|dalam|par|за|только|pakai|用|付|支付|بال|بـ)\s*"
+    r"acepto|only|solo|somente|apenas|hanya|uniquement|seulement|in|via|em|en|через|в|dalam|par|"
+    r"за|только|pakai|用|付|支付|بال|بـ|بعملة|عملة|فقط|केवल|भुगतान)\s*"
     r"(?P<cur>" + _alternation(_CRYPTO_WORDS) + r")(?![a-z])")
 _PAYMENT_AFTER = re.compile(
-    r"(?P<cur>" + _alternation(_CRYPTO_WORDS) + r")\s*(?:结算|支付|付款|only|payment|оплата)")
+    r"(?P<cur>" + _alternation(_CRYPTO_WORDS) + r")\s*(?:结算|支付|付款|only|payment|оплата|"
+    r"uniquement|seulement|فقط|में)")
 _PRICE_WORD = re.compile(words_pattern((
     "price", "prices", "pricing", "price tag", "asking", "asking price", "cost", "costs",
     "selling for", "for only", "only", "цена", "ценник", "стоимость", "прайс", "отдам за", "за",
@@ -160,9 +164,11 @@ def mentions(text: str | Scanned, lang: str | None) -> list[PriceMention]:
         before = masked[max(0, n.start - 8):n.start]
         pm = _PREFIX_RE.search(before)
         sm = _SUFFIX_RE.match(masked, n.end)
-        # short words that are currencies only right after a number
+        # short words that are currencies only right after a number, or after a price word
+        # ("5 php scripts" is no price, "Price: 25k PHP or $450" is)
         if (sm and sm.group("cur") in ("р", "р.", "rs", "real", "try", "php") and not pm
-                and sm.start("cur") != n.end and sm.group("cur") not in ("rs", "р.")):
+                and sm.start("cur") != n.end and sm.group("cur") not in ("rs", "р.")
+                and not _PRICE_WORD.search(_clause_before(masked, n.start))):
             sm = None
         if pm:
             currency = _PREFIX_FOLDED[pm.group("cur")]
