@@ -39,9 +39,16 @@ def test_refanged_samples(text: str, url: str, defanged: bool) -> None:
     "dump.sql and file.zip in node.js, readme.md", "user.id, user.email, e.g. v1.2",
     f"http://{BAD_ONION}/files", "http://forum.example/showthread.php?tid=5",
     "https://t.me/kotzshop", "https://imgur.com/a/proof", "https://kpu.go.id",
+    # a file host or paste site named, with no file: its home page holds no data
+    "mirror on request (mega.nz or https://gofile.io/)", "no pastebin.com links, DM me",
 ])
 def test_not_samples(text: str) -> None:
     assert extract(text, (), FORUM).samples == ()
+
+
+def test_a_file_link_with_only_a_fragment_is_a_sample() -> None:
+    found = extract("Sample: https://mega.nz/#!a1B2c3D4!keykeykey", (), FORUM)
+    assert [s.url for s in found.samples] == ["https://mega.nz/#!a1B2c3D4!keykeykey"]
 
 
 @pytest.mark.parametrize(("text", "links"), [

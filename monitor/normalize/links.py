@@ -415,13 +415,23 @@ def _sort(urls: list[_Found], contacts: list[Contact], forum_host: str,
             if is_valid_v3_onion(host):
                 samples.append(SampleLink(url, host, True, defanged))
             continue
-        if "file" in roles or "paste" in roles or _is_data_path(path) or (
+        hosted = "file" in roles or "paste" in roles
+        if hosted and not path.strip("/") and _home_page(url):
+            continue  # "upload it to pixeldrain.com": a file host named, no file linked
+        if hosted or _is_data_path(path) or (
                 path.strip("/") and "neutral" not in roles and labelled(url)):
             samples.append(SampleLink(url, bare, False, defanged))
             continue
         if "neutral" not in roles and bare not in domains:
             domains.append(bare)
     return FoundLinks(tuple(links), tuple(samples), _dedupe(contacts), tuple(domains))
+
+
+def _home_page(url: str) -> bool:
+    """The link is a site's home page: no path, query or fragment (which old mega.nz links use:
+    "https://mega.nz/#!id!key")."""
+    parts = urlsplit(url)
+    return not parts.path.strip("/") and not parts.query and not parts.fragment
 
 
 # Every host the tables name, with its roles: a link's host is looked up once, suffix by
