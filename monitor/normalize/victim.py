@@ -96,11 +96,14 @@ def _gazetteer(orgs: tuple[OrgLike, ...], *, shared: bool = False) -> Gazetteer:
     return Gazetteer(orgs, Lexicon(entries, shared=shared), domains)
 
 
-# Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay).
-# Written from its first letter (a rare capital, so the engine skips to it on its own):
-# US | U.S.A. | UK | RSA | PRC | RF, not inside a word.
-_UPPER_CODES = re.compile(
-    r"[URP](?<![A-Za-z.][URP])(?:(?<=U)(?:S|\.S\.A?\.?|K)|(?<=R)(?:SA|F)|(?<=P)RC)(?![A-Za-z])")
+# Upper-case abbreviations that are words in lower case ("us", "uk" in Indonesian or Malay):
+# US | U.S.A. | UK | RSA | PRC | RF, not inside a word. One pattern per first letter (a rare
+# capital): a pattern that starts with one character is searched for it in C, where one that
+# starts with the class [URP] tests the class at every character (title and body: 131k -> 65k
+# instructions). Only the votes are read, so the order of the finds does not matter.
+_UPPER_CODES = tuple(re.compile(pattern) for pattern in (
+    r"U(?<![A-Za-z.]U)(?:S|\.S\.A?\.?|K)(?![A-Za-z])", r"R(?<![A-Za-z.]R)(?:SA|F)(?![A-Za-z])",
+    r"P(?<![A-Za-z.]P)RC(?![A-Za-z])"))
 _UPPER_CODE_COUNTRY = {"US": "US", "USA": "US", "US.": "US", "USA.": "US", "UK": "GB",
                        "KSA": "SA", "UAE": "AE", "RSA": "ZA", "PRC": "CN", "RF": "RU", "РФ": "RU"}
 # Languages whose posts are, failing any other sign, about one country.
@@ -196,9 +199,10 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
         for code in _COUNTRY_LEXICON.find(folded, text_words):
             if code != "--":
                 votes[code] = votes.get(code, 0.0) + weight
-        for m in _UPPER_CODES.finditer(text):
-            code = _UPPER_CODE_COUNTRY[m.group().replace(".", "")]
-            votes[code] = votes.get(code, 0.0) + weight
+        for codes in _UPPER_CODES:
+            for m in codes.finditer(text):
+                code = _UPPER_CODE_COUNTRY[m.group().replace(".", "")]
+                votes[code] = votes.get(code, 0.0) + weight
     for host in domains:
         code = _host_country(host)
         if code is not None:
