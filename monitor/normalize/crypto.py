@@ -18,11 +18,14 @@ _BECH32_CONST, _BECH32M_CONST = 1, 0x2BC830A3
 # them ("0x(?<!\w0x)" rather than "(?<!\w)0x"): a pattern that starts with its characters lets
 # the engine skip to the next place they occur in C, where a leading look-behind is tried at
 # every character.
-_BASE58_ADDR = re.compile(r"[13LMT](?<!\w[13LMT])[1-9A-HJ-NP-Za-km-z]{25,34}(?!\w)")
 _BECH32_ADDR = re.compile(r"(?<![\w])(?:bc|ltc)1[02-9ac-hj-np-z]{11,87}(?!\w)", re.IGNORECASE)
 _ETH_ADDR = re.compile(r"0x(?<!\w0x)[0-9a-fA-F]{40}(?!\w)")
-_XMR_ADDR = re.compile(
-    r"[48](?<!\w[48])[1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?(?!\w)")
+# A base58check address (26-35 characters: BTC, LTC, TRON) or an XMR one (95 or 106): both are
+# whole words of base58, so their matches never overlap and one search finds both. Their first
+# characters lead as one class (a pattern that starts with a choice gets no such skip).
+_BASE58_OR_XMR = re.compile(
+    r"[13LMT48](?<!\w[13LMT48])(?:(?<=[13LMT])[1-9A-HJ-NP-Za-km-z]{25,34}"
+    r"|(?<=[48])[1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?)(?!\w)")
 _B58_VERSIONS = {0x00: "BTC", 0x05: "BTC", 0x30: "LTC", 0x32: "LTC", 0x41: "USDT-TRC20"}
 
 
@@ -73,7 +76,10 @@ def addresses(text: str, long_words: list[str] | None = None) -> tuple[CryptoAdd
     if not long_words:
         return ()
     text = "\n".join(long_words)
-    for m in _BASE58_ADDR.finditer(text):
+    for m in _BASE58_OR_XMR.finditer(text):
+        if len(m.group()) > 35:  # XMR (format only)
+            found.append((m.start(), CryptoAddress("XMR", m.group())))
+            continue
         version = b58check_version(m.group())
         coin = _B58_VERSIONS.get(version) if version is not None else None
         if coin is not None:
@@ -85,8 +91,6 @@ def addresses(text: str, long_words: list[str] | None = None) -> tuple[CryptoAdd
             found.append((m.start(), CryptoAddress(coin, m.group().lower())))
     for m in _ETH_ADDR.finditer(text):
         found.append((m.start(), CryptoAddress("ETH", m.group())))
-    for m in _XMR_ADDR.finditer(text):
-        found.append((m.start(), CryptoAddress("XMR", m.group())))
     seen: set[str] = set()
     out: list[CryptoAddress] = []
     for _, a in sorted(found, key=lambda p: p[0]):
