@@ -117,9 +117,7 @@ WORDLIKE_TLDS = frozenset({"py", "pl", "rs", "do", "it", "am", "is", "me", "to",
 def suffixes(host: str) -> list[str]:
     """`host` (lower case, without "www.") and every domain it is under, longest first, down to
     its top-level domain: what a table of host names is looked up by."""
-    host = host.lower().rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
+    host = host.lower().rstrip(".").removeprefix("www.")
     if host.count(".") > 8:
         host = ".".join(host.rsplit(".", 9)[1:])  # tables hold short names: look at the end
     found = [host]
