@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 # Latin combining accents only: Devanagari and Arabic marks carry meaning and must stay.
 _ACCENTS = re.compile("[\u0300-\u036f]")
@@ -77,25 +79,27 @@ def text_pattern(words: object, literals: tuple[str, ...] = ()) -> str:
     return "|".join(branches + [re.escape(w) for w in literals])
 
 
-def trie_alternation(words: set[str], *, blank: str = r"\s+") -> str:
+def trie_alternation(words: set[str], *, blank: str = r"\s+",
+                     ending: Callable[[str], str] | None = None) -> str:
     """The alternation of `words` (a space stands for `blank`: any run of blanks) as a trie:
     "rec(?:ords?|...)" rather than "records|record|...". It matches what the flat alternation
     of the words, longest first, matches, with the same preference (the longest word that
-    fits), but the engine tries a few letters at each position instead of every word."""
-    root: dict[str, dict] = {}
+    fits), but the engine tries a few letters at each position instead of every word.
+    `ending(word)`: what must follow that word (a boundary, say), when not nothing."""
+    root: dict[str, Any] = {}
     for word in words:
         node = root
         for ch in word:
             node = node.setdefault(blank if ch == " " else re.escape(ch), {})
-        node[""] = {}  # a word ends here
+        node[""] = ending(word) if ending is not None else ""  # a word ends here
     return _trie_pattern(root)
 
 
-def _trie_pattern(node: dict[str, dict]) -> str:
+def _trie_pattern(node: dict[str, Any]) -> str:
     # a word that ends here is the last choice: longer words are tried first
     alts = [token + _trie_pattern(child) for token, child in node.items() if token]
     if "" in node:
-        alts.append("")
+        alts.append(node[""])
     if len(alts) == 1:
         return alts[0]
     return "(?:" + "|".join(alts) + ")"
