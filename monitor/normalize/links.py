@@ -140,10 +140,10 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     forum_host = (urlsplit(forum_url).hostname or "") if forum_url else ""
     contacts: list[Contact] = []
     taken: list[tuple[int, int]] = []
-    words = _bracket_words(text)
+    bracketed = _bracket_words(text)
     # every mark an address needs holds "@" or a bracketed "at"; most posts have neither
-    has_mark = "@" in text or (words and _BRACKETED_AT.search(text) is not None)
-    for m in _emails(text, words) if has_mark else ():
+    has_mark = "@" in text or (bracketed and _BRACKETED_AT.search(text) is not None)
+    for m in _emails(text, bracketed) if has_mark else ():
         taken.append(m.span())
         host = refang_host(m.group("host"))
         address = f"{m.group('user').lower()}@{host}"
@@ -155,7 +155,7 @@ def extract(text: str, hrefs: tuple[str, ...] = (), forum_url: str = "", *,
     for m in MAGNET.finditer(text) if ":?" in text else ():  # as in "magnet:?xt="
         taken.append(m.span())
         urls.append((m.group(), False, None, None))
-    for m in _url_matches(text, words):
+    for m in _url_matches(text, bracketed):
         if taken and any(a <= m.start() < b for a, b in taken):
             continue
         found = _from_match(m)
@@ -211,16 +211,16 @@ def _bracket_words(text: str) -> bool:
     return any(b in text and p.search(text) for b, p in _BRACKET_WORDS)
 
 
-def _url_matches(text: str, words: bool = True) -> list[re.Match[str]]:
+def _url_matches(text: str, bracketed: bool = True) -> list[re.Match[str]]:
     """What `URL.finditer(text)` yields, found from the dots instead of tried at every
     character: a link's host has a dot ("." or a defanged "[.]", "(dot)"), the first of which
     ends its first label; the match can only start at that label or at a scheme written right
-    before it (at most 18 characters: "h[xx]ps [:] [/][/]"). `words`: `_bracket_words(text)`."""
+    before it (at most 18 characters: "h[xx]ps [:] [/][/]"). `bracketed`: `_bracket_words(text)`."""
     out: list[re.Match[str]] = []
     done = 0
     size = len(text)
     backwards = text[::-1]
-    for hint in (_DOT_HINT if words else _DOT_ONLY_HINT).finditer(text):
+    for hint in (_DOT_HINT if bracketed else _DOT_ONLY_HINT).finditer(text):
         at = hint.start()
         if hint.end() == at + 1:  # "[." or "[ .", found from its dot: the hint is the bracket's
             at = at - 1 if text[at - 1] in "[({" else at - 2
@@ -260,14 +260,14 @@ def _scheme_start(text: str, lo: int, first: int) -> int:
                text.rfind("f", lo, first), text.rfind("F", lo, first))
 
 
-def _emails(text: str, words: bool = True) -> list[re.Match[str]]:
+def _emails(text: str, bracketed: bool = True) -> list[re.Match[str]]:
     """Email-shaped matches, looked for only around the marks an address needs ("@", "[at]"):
-    for each mark, the first match in reach, kept when it is around that mark. `words`:
+    for each mark, the first match in reach, kept when it is around that mark. `bracketed`:
     `_bracket_words(text)` (without them, every mark is an "@")."""
     found: list[re.Match[str]] = []
     end = 0
     previous = -1  # where the mark before this one starts
-    for tried, mark in enumerate((_AT_MARK if words else _AT).finditer(text)):
+    for tried, mark in enumerate((_AT_MARK if bracketed else _AT).finditer(text)):
         if tried >= _MAX_MARKS:
             break  # hostile input ("@@@@..."): a real post has a handful
         at, previous_at, previous = mark.start(), previous, mark.start()
