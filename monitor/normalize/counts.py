@@ -108,7 +108,8 @@ _SAMPLE_WEAK = re.compile(text_pattern(_SAMPLE_WEAK_WORDS, ("免费", "白嫖"))
 def _gate_words(words: tuple[str, ...]) -> frozenset[str]:
     """The words a table's gate looks for: each phrase's first word, as `str.split` and as
     `WORD` cut it ("cuma-cuma" is the word "cuma" in a text)."""
-    return first_words(words) | {WORD.findall(fold(w))[0] for w in words if WORD.findall(fold(w))}
+    cut = (WORD.findall(fold(w)) for w in words)
+    return first_words(words) | {found[0] for found in cut if found}
 
 
 _SAMPLE_STRONG_FIRST = _gate_words(_SAMPLE_STRONG_WORDS)

@@ -123,10 +123,6 @@ _NEGOTIABLE = re.compile(text_pattern(_NEGOTIABLE_WORDS, _NEGOTIABLE_CJK))  # wh
 # passed over with `str` searches in C, a tenth of what the pattern costs over a 2 KB post.
 NEGOTIABLE_CORES = ("nego", "obo", "offer", "торг", "договор", "combinar", "debattre", "تفاوض",
                     "मोलभाव", *_NEGOTIABLE_CJK)
-
-
-def _negotiable(text: str) -> bool:
-    return any(core in text for core in NEGOTIABLE_CORES) and bool(_NEGOTIABLE.search(text))
 _NOT_PRICE = re.compile(words_pattern((
     "revenue", "revenues", "turnover", "omzet", "выручка", "оборот", "balance", "balances",
     "баланс", "остаток", "saldo", "income", "receita", "ingresos", "chiffre d'affaires",
@@ -261,6 +257,10 @@ def price(title: str | Scanned, body: str | Scanned, lang: str | None, *,
     text_span = (body if chosen in body_found else title).masked[chosen.start:chosen.end]
     return Price(amount=amount, currency=currency, usd=usd, text=text_span.strip() or None,
                  negotiable=negotiable, auction_step=step, buy_now=buy_now)
+
+
+def _negotiable(text: str) -> bool:
+    return any(core in text for core in NEGOTIABLE_CORES) and bool(_NEGOTIABLE.search(text))
 
 
 def _payment(text: str) -> str | None:
