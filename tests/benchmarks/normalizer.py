@@ -13,7 +13,7 @@ with the bodies of the posts after it, then cut to 2,048 bytes), read as JSON li
 `bazaarwatch normalize` reads them. The baseline, measured in the same run on the same lines,
 is the loop without the normalizer (JSON decode + RawPost); its rate and the ratio are printed.
 The interpreter is printed with them: `deploy/dev/setup` builds the venv on Debian's python3, the
-one a host runs the service with; another build of the same version can be a fifth slower.
+one a host runs the service with; another build of the same version ran it 9-15% slower here.
 Peak memory is the process's peak resident set (ru_maxrss), which includes the interpreter and
 every library the normalizer loads; the Python-heap peak of one pass (tracemalloc) is printed
 too. The last line is `RESULT key=value ...`.
