@@ -443,4 +443,4 @@ def _sample(found: list[CountMention], claimed: int | None) -> CountMention | No
     marked = [m for m in found if m.sample == "strong" or (
         m.sample == "weak" and claimed is not None and m.number.value < claimed)]
     linked = [m for m in marked if m.linked]
-    return (linked or marked or [None])[0]
+    return (linked or marked)[0] if marked else None

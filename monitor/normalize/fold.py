@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 # Latin combining accents only: Devanagari and Arabic marks carry meaning and must stay.
@@ -18,7 +18,7 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b
                         "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
 # Digits of other scripts (Arabic-Indic, Persian, Devanagari) as ASCII, and the Arabic decimal
 # and thousands marks as their Latin counterparts: the number readers see only one notation.
-_DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
+_DIGITS: dict[int, str | None] = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")}
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")})
 _DIGITS.update({ord(c): str(i) for i, c in enumerate("०१२३४५६७८९")})
 _DIGITS.update({ord("٫"): ".", ord("٬"): ",", ord("ـ"): None})
@@ -53,9 +53,9 @@ def first_words(words: object) -> frozenset[str]:
     return frozenset(fold(w).split()[0] for w in words if fold(w).split())  # type: ignore[attr-defined]
 
 
-def words_pattern(words: object, *, boundary: bool = True) -> str:
+def words_pattern(words: Iterable[str], *, boundary: bool = True) -> str:
     """A regex alternation of folded `words`, longest first so "juta" is not read as "jt"."""
-    alt = trie_alternation({fold(w) for w in words})  # type: ignore[union-attr]
+    alt = trie_alternation({fold(w) for w in words})
     return rf"(?<!\w)(?:{alt})(?!\w)" if boundary else f"(?:{alt})"
 
 

@@ -231,7 +231,9 @@ def _url_matches(text: str, bracketed: bool = True) -> list[re.Match[str]]:
             continue  # no label before the dot
         # not back into the link found last ("site.com:8443 (dot) net" holds no "8443.net"):
         # finditer would go on from its end too
-        first = size - _LABEL_BACKWARDS.match(backwards, size - end, size - done).end()
+        # (a pattern that matches the empty string: never None)
+        first = size - _LABEL_BACKWARDS.match(  # type: ignore[union-attr]
+            backwards, size - end, size - done).end()
         if first == end:
             continue  # no label before the dot
         m = None

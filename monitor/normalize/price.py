@@ -6,7 +6,7 @@ it is negotiable, and for auctions the start price (the amount), the step and th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from monitor.models import Price
@@ -69,9 +69,9 @@ _LANG_MONEY = {"id": "IDR", "hi": "INR", "pt": "BRL", "zh": "CNY"}
 _MULT_MONEY = {1e5: "INR", 1e7: "INR"}
 
 
-def _alternation(words: object) -> str:
+def _alternation(words: Iterable[str]) -> str:
     """The folded `words` as one alternation, longest first (as a trie: `trie_alternation`)."""
-    return trie_alternation({fold(w) for w in words}, blank=re.escape(" "))  # type: ignore[union-attr]
+    return trie_alternation({fold(w) for w in words}, blank=re.escape(" "))
 
 
 _PREFIX_FOLDED = {fold(k): v for k, v in _PREFIX.items()}
@@ -167,17 +167,18 @@ def mentions(text: str | Scanned, lang: str | None) -> list[PriceMention]:
                 and not _PRICE_WORD.search(_clause_before(masked, n.start))):
             sm = None
         if pm:
-            currency = _PREFIX_FOLDED[pm.group("cur")]
-            end = n.end
+            symbol = pm.group("cur")
+            currency, end = _PREFIX_FOLDED[symbol], n.end
         elif sm:
-            currency, end = _SUFFIX_FOLDED[sm.group("cur")], sm.end()
+            symbol = sm.group("cur")
+            currency, end = _SUFFIX_FOLDED[symbol], sm.end()
         else:
             continue
         if currency == "USD":
             code = _DOLLAR_CODE.match(masked, end)
             if code:
                 currency, end = code.group(1).upper(), code.end()
-        elif currency == "CNY" and (pm or sm).group("cur") == "¥" and _YEN_JP.search(masked):
+        elif currency == "CNY" and symbol == "¥" and _YEN_JP.search(masked):
             currency = "JPY"
         out.append(PriceMention(n, currency, n.start - len(before) + pm.start() if pm
                                 else n.start, end))

@@ -7,8 +7,8 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 
-import lxml.html
-from lxml import etree
+import lxml.html  # type: ignore[import-untyped]
+from lxml import etree  # type: ignore[import-untyped]
 
 _BLOCK = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset",

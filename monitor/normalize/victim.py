@@ -185,9 +185,9 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
                     orgs.append(org)
     domains = tuple(domains)
     for host in domains:  # a link to an organisation's own site names it
-        org = operator.by_domain(host)
-        if org is not None and all(fold(org.name) != fold(o.name) for o in orgs):
-            orgs.append(org)
+        owner = operator.by_domain(host)
+        if owner is not None and all(fold(owner.name) != fold(o.name) for o in orgs):
+            orgs.append(owner)
     names = [o.name for o in orgs]
     for name in title_orgs(title):
         key = _name_key(name)
@@ -204,9 +204,9 @@ def victim(title: str, body: str, folded_title: str, folded_body: str, domains: 
                 code = _UPPER_CODE_COUNTRY[m.group().replace(".", "")]
                 votes[code] = votes.get(code, 0.0) + weight
     for host in domains:
-        code = _host_country(host)
-        if code is not None:
-            votes[code] = votes.get(code, 0.0) + 2.0
+        by_host = _host_country(host)
+        if by_host is not None:
+            votes[by_host] = votes.get(by_host, 0.0) + 2.0
     for org in orgs:
         if org.country:
             votes[org.country] = votes.get(org.country, 0.0) + 1.0
