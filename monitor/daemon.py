@@ -29,7 +29,7 @@ from monitor.es.client import make_async_client, make_client
 from monitor.es.setup import alias_name, setup_indices
 from monitor.indexer import Indexer, IndexNames
 from monitor.metrics import Metrics, MetricsServer
-from monitor.normalize import normalize
+from monitor.normalize import COMPILED, normalize
 from monitor.ops import OpsAlerts, Snapshot, SourceHealth
 from monitor.pipelines import FLOW_SETTING, ListingFlow, hooks
 from monitor.scheduler import Scheduler
@@ -130,8 +130,9 @@ class Daemon:
         self.scheduler.start()
         self._tasks.append(loop.create_task(self._housekeeping(), name="housekeeping"))
         self.notifier.ready(self.status_line())
-        log.info("bazaarwatch running: %d sources, metrics on %s:%d", len(cfg.sources),
-                 cfg.monitor.metrics.host, self.server.port)
+        log.info("bazaarwatch running: %d sources, metrics on %s:%d, normalizer %s",
+                 len(cfg.sources), cfg.monitor.metrics.host, self.server.port,
+                 "compiled" if COMPILED else "pure Python (an editable install: slower)")
         await self.stop_event.wait()
         return await self.shutdown()
 

@@ -8,11 +8,15 @@ state. Each part lives in a module named for what it reads:
 - `links` and `crypto`: links, sample links, contacts, crypto addresses;
 - `classify`: the post type;
 - `victim`: organisations, domains, country; `fields`: data fields; `seller`: handle and key.
+
+A wheel of the project carries these modules compiled with mypyc (setup.py); an editable install
+runs them as Python. `COMPILED` says which of the two this process runs.
 """
 
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -41,8 +45,10 @@ from monitor.normalize.seller import handle_key, seller
 from monitor.normalize.text import from_html
 from monitor.normalize.victim import Org, OrgLike, victim
 
-__all__ = ["MAX_BODY_CHARS", "Org", "OrgLike", "handle_key", "normalize"]
+__all__ = ["COMPILED", "MAX_BODY_CHARS", "Org", "OrgLike", "handle_key", "normalize"]
 
+# a compiled function is not a Python function object
+COMPILED = not isinstance(records, types.FunctionType)
 MAX_BODY_CHARS = 100_000  # a forum post's opening message is far shorter
 MAX_TITLE_CHARS = 1_000
 # A URL whose host is only letters, digits, dots and hyphens (no user, port, brackets or other
