@@ -14,6 +14,12 @@ with the bodies of the posts after it, then cut to 2,048 bytes), read as JSON li
 is the loop without the normalizer (JSON decode + RawPost); its rate and the ratio are printed.
 The interpreter is printed with them: `deploy/dev/setup` builds the venv on Debian's python3, the
 one a host runs the service with; another build of the same version ran it 9-15% slower here.
+Two normalizers are timed: the Python modules this checkout runs (the dev venv's editable
+install), and the compiled ones a host installs (the wheel `pip` builds: setup.py compiles them
+with mypyc), in a second process started on the unpacked wheel (`tests/compiled.py` builds it,
+about a minute, once per state of the sources). That process also scores the held-out set: the
+benchmark stops if the two normalizers disagree. The RESULT line's posts_per_s is the compiled
+one, which the service runs; `--pure` times only the Python modules (no build, no compiler).
 Peak memory is the process's peak resident set (ru_maxrss), which includes the interpreter and
 every library the normalizer loads; the Python-heap peak of one pass (tracemalloc) is printed
 too. The last line is `RESULT key=value ...`.
@@ -23,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -34,7 +42,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+    # after PYTHONPATH's entries (a compiled tree: tests/compiled.py), before site-packages, where
+    # a library has left a package of its own named "tests"
+    sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+                    str(REPO))
 
 from monitor.models import Listing, RawPost  # noqa: E402
 from tests.test_normalize_corpus import (  # noqa: E402
@@ -112,44 +123,96 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="time per throughput loop")
     parser.add_argument("--misses", action="store_true", help="list the posts each field misses")
+    parser.add_argument("--pure", action="store_true",
+                        help="time only the Python modules: no compiled build")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        return child(args.seconds)
 
     cases = load_corpus()
-    lines = two_kb_lines(cases)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
     from monitor.normalize import normalize
-
-    def full(line: str) -> Listing:
-        return normalize(raw_of(line))
 
     report("corpus (tuned on)", "tests/data/posts/", score(cases, normalize), args.misses)
     heldout = score(load_corpus(HELDOUT_DIR), normalize)
     report("held-out (never tuned on)", "tests/data/heldout/", heldout, args.misses)
     acc = heldout.accuracy()
 
+    pure = measure(two_kb_lines(cases), args.seconds)
+    print(f"throughput on {pure['posts']} posts of {POST_BYTES} bytes, one process, Python "
+          f"{platform.python_version()} ({getattr(sys, '_base_executable', sys.executable)}):")
+    print(f"  baseline (JSON decode + RawPost): {pure['baseline']:,.0f} posts/s")
+    print(f"  normalize, Python modules:        {pure['rate']:,.0f} posts/s "
+          f"({pure['cpu_us']:,.0f} us of CPU per post)")
+    print(f"  normalize costs {pure['baseline'] / pure['rate']:,.1f}x the baseline per post")
+    result = pure
+    if not args.pure:
+        compiled = in_compiled_process(args.seconds)
+        if compiled["accuracy"] != acc:
+            print(f"the compiled normalizer scores otherwise: {compiled['accuracy']} != {acc}",
+                  file=sys.stderr)
+            return 1
+        print(f"  normalize, compiled (mypyc):      {compiled['rate']:,.0f} posts/s "
+              f"({compiled['cpu_us']:,.0f} us of CPU per post), "
+              f"{compiled['rate'] / pure['rate']:.2f}x the Python modules; baseline there "
+              f"{compiled['baseline']:,.0f} posts/s; same held-out accuracy")
+        result = compiled
+    print(f"memory: peak RSS {pure['peak_mb']:.1f} MB (before importing normalize: "
+          f"{rss_before:.1f} MB)" + ("" if args.pure else
+                                     f"; compiled process {result['peak_mb']:.1f} MB"))
+    print(f"  Python heap peak over one pass: {pure['heap_mb']:.1f} MB")
+
+    fields = " ".join(f"{name}={acc[name]:.3f}" for name in TARGETS)
+    peak_mb = max(pure["peak_mb"], result["peak_mb"])
+    print(f"RESULT {fields} posts_per_s={result['rate']:.0f} peak_mb={peak_mb:.1f}")
+    return 0
+
+
+def measure(lines: list[str], seconds: float) -> dict[str, Any]:
+    """Throughput of the normalizer this process imports, its baseline, and memory."""
+    from monitor.normalize import normalize
+
+    def full(line: str) -> Listing:
+        return normalize(raw_of(line))
+
     for line in lines:  # warm-up: compiled tables, lazy imports
         full(line)
-    baseline, _ = rate(lines, raw_of, args.seconds)
-    measured, cpu_per_post = rate(lines, full, args.seconds)
-    print(f"throughput on {len(lines)} posts of {POST_BYTES} bytes, one process, Python "
-          f"{platform.python_version()} ({getattr(sys, '_base_executable', sys.executable)}):")
-    print(f"  baseline (JSON decode + RawPost): {baseline:,.0f} posts/s")
-    print(f"  normalize:                        {measured:,.0f} posts/s "
-          f"({cpu_per_post * 1e6:,.0f} us of CPU per post)")
-    print(f"  normalize costs {baseline / measured:,.1f}x the baseline per post")
-
+    baseline, _ = rate(lines, raw_of, seconds)
+    measured, cpu_per_post = rate(lines, full, seconds)
     tracemalloc.start()
     for line in lines:
         full(line)
     _, heap_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"memory: peak RSS {peak_mb:.1f} MB (before importing normalize: {rss_before:.1f} MB)")
-    print(f"  Python heap peak over one pass: {heap_peak / 2**20:.1f} MB")
+    return {"posts": len(lines), "baseline": baseline, "rate": measured,
+            "cpu_us": cpu_per_post * 1e6, "heap_mb": heap_peak / 2**20,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
-    fields = " ".join(f"{name}={acc[name]:.3f}" for name in TARGETS)
-    print(f"RESULT {fields} posts_per_s={measured:.0f} peak_mb={peak_mb:.1f}")
+
+def in_compiled_process(seconds: float) -> dict[str, Any]:
+    """`measure` and the held-out accuracy in a process that imports the compiled wheel."""
+    from tests.compiled import compiled_tree
+
+    env = dict(os.environ, PYTHONPATH=str(compiled_tree()))
+    done = subprocess.run([sys.executable, __file__, "--child", "--seconds", str(seconds)],
+                          env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the compiled normalizer's run failed:\n{done.stdout}{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def child(seconds: float) -> int:
+    """The compiled process: its figures as one JSON line."""
+    from monitor.normalize import COMPILED, normalize
+
+    if not COMPILED:
+        print("this process imports the Python modules, not the compiled ones", file=sys.stderr)
+        return 1
+    cases = load_corpus()
+    figures = measure(two_kb_lines(cases), seconds)
+    figures["accuracy"] = score(load_corpus(HELDOUT_DIR), normalize).accuracy()
+    print(json.dumps(figures))
     return 0
 
 

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+    # after PYTHONPATH's entries (a compiled tree: tests/compiled.py), before site-packages, where
+    # a library has left a package of its own named "tests"
+    sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
+                    str(REPO))
 
 from monitor.models import RawPost  # noqa: E402
 from tests.benchmarks.normalizer import raw_of, two_kb_lines  # noqa: E402
@@ -55,8 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     now = outputs()
     if args.action == "write":
+        from monitor.normalize import COMPILED
+
         args.file.write_text("\n".join(now) + "\n", encoding="utf-8")
-        print(f"{len(now)} outputs written to {args.file}")
+        print(f"{len(now)} outputs written to {args.file} by the "
+              f"{'compiled' if COMPILED else 'Python'} normalizer")
         return 0
     before = args.file.read_text(encoding="utf-8").splitlines()
     if len(before) != len(now):
