@@ -47,7 +47,7 @@ def compiled_tree() -> Path:
           file=sys.stderr, flush=True)
     BUILDS.mkdir(parents=True, exist_ok=True)
     # setuptools' staging from an earlier build would carry modules deleted since into the wheel
-    for pattern in ("lib.*", "bdist.*", "temp.*"):
+    for pattern in ("lib", "lib.*", "bdist.*", "temp.*"):
         for stale in (REPO / "build").glob(pattern):
             shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=BUILDS) as tmp:
