@@ -1,9 +1,9 @@
 """The build. A wheel (`pip install .`, what a host and the Docker image install) carries the
 normalizer compiled with mypyc: the same sources, type-checked and turned into C, 1.1-1.2 times
-as many posts per second (tests/benchmarks/normalizer.py measures both). An editable install (`pip install -e .`,
-the dev venv) keeps it pure Python, so an edit takes effect without a build; so does
-BAZAARWATCH_COMPILE=0. Compiling needs a C compiler and the Python headers (Debian: gcc,
-python3-dev); everything else is in pyproject.toml."""
+as many posts per second (tests/benchmarks/normalizer.py measures both). An editable install
+(`pip install -e .`, the dev venv) keeps it pure Python, so an edit takes effect without a
+build; so does BAZAARWATCH_COMPILE=0. Compiling needs a C compiler and the Python headers
+(Debian: gcc, python3-dev); everything else is in pyproject.toml."""
 
 from __future__ import annotations
 
