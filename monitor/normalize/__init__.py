@@ -15,10 +15,8 @@ runs them as Python. `COMPILED` says which of the two this process runs.
 
 from __future__ import annotations
 
-import re
 import types
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit
 
 from monitor.models import (
     DATA_FIELDS,
@@ -38,7 +36,7 @@ from monitor.normalize.fields import data_fields
 from monitor.normalize.fold import fold
 from monitor.normalize.lang import detect
 from monitor.normalize.lexicon import Tokens
-from monitor.normalize.links import extract
+from monitor.normalize.links import extract, host_of
 from monitor.normalize.price import crypto_named, price
 from monitor.normalize.scan import scan
 from monitor.normalize.seller import handle_key, seller
@@ -51,10 +49,6 @@ __all__ = ["COMPILED", "MAX_BODY_CHARS", "Org", "OrgLike", "handle_key", "normal
 COMPILED = not isinstance(records, types.FunctionType)
 MAX_BODY_CHARS = 100_000  # a forum post's opening message is far shorter
 MAX_TITLE_CHARS = 1_000
-# A URL whose host is only letters, digits, dots and hyphens (no user, port, brackets or other
-# scripts), followed by its path, query, fragment or nothing: that host, lower-cased, is what
-# `urlsplit(url).hostname` reads, at a seventh of the cost.
-_PLAIN_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://([A-Za-z0-9.\-]*)(?![^/?#])")
 
 
 def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
@@ -96,7 +90,7 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
     return Listing(
         id=listing_id(raw.source_id, raw.url),
         source=Source(id=raw.source_id, name=raw.source_name, engine=raw.engine),
-        url=Url(full=raw.url, domain=_domain(raw.url)),
+        url=Url(full=raw.url, domain=host_of(raw.url) or None),
         title=raw.title or "",
         body=full_body,
         timestamp=raw.posted_at,
@@ -115,10 +109,3 @@ def normalize(raw: RawPost, *, organisations: Iterable[OrgLike] = (),
         data_fields=tuple(sorted(fields, key=DATA_FIELDS.index)),
         evidence=raw.evidence,
     )
-
-
-def _domain(url: str) -> str | None:
-    plain = _PLAIN_HOST.match(url)
-    if plain is not None:
-        return plain[1].lower() or None
-    return urlsplit(url).hostname or None
