@@ -16,7 +16,7 @@ from setuptools import setup
 
 HERE = Path(__file__).resolve().parent
 # every module of the normalizer: pure functions over text, where the per-post CPU time goes
-COMPILED = sorted(str(p.relative_to(HERE)) for p in (HERE / "monitor" / "normalize").glob("*.py"))
+NORMALIZER = sorted(str(p.relative_to(HERE)) for p in (HERE / "monitor" / "normalize").glob("*.py"))
 # the commands that build what a wheel holds; not `editable_wheel`, `egg_info`, `dist_info`
 _BUILDING = {"bdist_wheel", "build", "build_ext"}
 
@@ -31,7 +31,7 @@ def ext_modules() -> list:
         return []
     from mypyc.build import mypycify
 
-    return mypycify(COMPILED, opt_level="3")
+    return mypycify(NORMALIZER, opt_level="3")
 
 
 setup(ext_modules=ext_modules())

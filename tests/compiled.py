@@ -6,6 +6,7 @@ sources (about a minute on two cores) and reused after that."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,13 @@ def source_key() -> str:
     for path in files:
         digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def compiled_env() -> dict[str, str]:
+    """The environment of a process that imports the compiled normalizer: PYTHONPATH holds the
+    unpacked wheel, then the checkout (for `tests`, which must come before site-packages, where
+    a library has left a package of that name). Builds the wheel when missing."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join((str(compiled_tree()), str(REPO))))
 
 
 def compiled_tree() -> Path:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import resource
 import subprocess
@@ -41,11 +40,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    # after PYTHONPATH's entries (a compiled tree: tests/compiled.py), before site-packages, where
-    # a library has left a package of its own named "tests"
-    sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
-                    str(REPO))
+if str(REPO) not in sys.path:  # (on PYTHONPATH after a compiled tree: tests/compiled.py)
+    sys.path.insert(0, str(REPO))
 
 from monitor.models import Listing, RawPost  # noqa: E402
 from tests.test_normalize_corpus import (  # noqa: E402
@@ -197,11 +193,10 @@ def measure(lines: list[str], seconds: float) -> dict[str, Any]:
 
 def in_compiled_process(seconds: float) -> dict[str, Any]:
     """`measure` and the held-out accuracy in a process that imports the compiled wheel."""
-    from tests.compiled import compiled_tree
+    from tests.compiled import compiled_env
 
-    env = dict(os.environ, PYTHONPATH=str(compiled_tree()))
     done = subprocess.run([sys.executable, __file__, "--child", "--seconds", str(seconds)],
-                          env=env, capture_output=True, text=True, check=False)
+                          env=compiled_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"the compiled normalizer's run failed:\n{done.stdout}{done.stderr}")
     return json.loads(done.stdout.splitlines()[-1])

@@ -19,16 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    # after PYTHONPATH's entries (a compiled tree: tests/compiled.py), before site-packages, where
-    # a library has left a package of its own named "tests"
-    sys.path.insert(1 + len([p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
-                    str(REPO))
+if str(REPO) not in sys.path:  # (on PYTHONPATH after a compiled tree: tests/compiled.py)
+    sys.path.insert(0, str(REPO))
 
 from monitor.models import RawPost  # noqa: E402
 from tests.benchmarks.normalizer import raw_of, two_kb_lines  # noqa: E402
