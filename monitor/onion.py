@@ -12,9 +12,9 @@ import hashlib
 
 _V3_LEN = 56
 _V2_LEN = 16
-_B32_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyz234567")
-_B32_AS_INT_DIGITS = str.maketrans("abcdefghijklmnopqrstuvwxyz234567",
-                                   "0123456789abcdefghijklmnopqrstuv")
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"  # RFC 4648's alphabet, lower case
+_B32_ALPHABET = frozenset(_B32)
+_B32_AS_INT_DIGITS = str.maketrans(_B32, "0123456789abcdefghijklmnopqrstuv")
 
 
 def onion_problem(host: str) -> str | None:
