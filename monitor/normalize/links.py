@@ -342,7 +342,7 @@ def _from_match(m: re.Match[str]) -> _Found | None:
         return None  # no real host name is that long (253 at most)
     tld = tld.lower()
     # a bracket in a host can only be a defanged dot's; in a path, only "[.]" or "[dot]" hold one
-    bracketed = "[" in raw_host or "(" in raw_host or "{" in raw_host
+    bracketed = _has_bracket(raw_host)
     host = refang_host(raw_host) if bracketed else raw_host.lower()  # (it ends in its TLD)
     scheme_text = (scheme_text or "").lower()
     path = path or ""
