@@ -14,14 +14,14 @@ from bisect import bisect_left, bisect_right
 from typing import NamedTuple
 
 from monitor.models import Records
-from monitor.normalize.fold import first_words, fold, text_pattern, words_pattern
+from monitor.normalize.fold import CJK_CHAR, first_words, fold, text_pattern, words_pattern
 from monitor.normalize.numbers import Number
 from monitor.normalize.scan import WORD, Scanned, mask, scan
 
 __all__ = ["CountMention", "mask", "mentions", "records"]
 
 def _is_cjk(word: str) -> bool:
-    return any("\u3000" <= ch <= "\u9fff" for ch in word)
+    return CJK_CHAR.search(word) is not None
 
 
 _RECORD_UNITS = (
@@ -119,7 +119,6 @@ _SAMPLE_IN_TEXT = re.compile(text_pattern(_SAMPLE_STRONG_WORDS + _SAMPLE_WEAK_WO
                                           (*_SAMPLE_STRONG_CJK, "免费", "白嫖")))
 _SAMPLE_TABLES = ((_SAMPLE_STRONG, "strong", _SAMPLE_STRONG_FIRST, _SAMPLE_STRONG_CJK),
                   (_SAMPLE_WEAK, "weak", _SAMPLE_WEAK_FIRST, ("免费", "白嫖")))
-_CJK_CHAR = re.compile("[\u3000-\u9fff]")
 _AFTER_FILLER = re.compile(
     r"\s*(?:[^\s\d]+\s+){0,2}?(?:for|as|in|de|di|в|как|como|en|pour|para|sebagai|secara|"
     r"на|of|by|-|:)?\s*$")
@@ -164,7 +163,7 @@ def mentions(text: str | Scanned, lang: str | None, *, in_title: bool) -> list[C
     size = len(masked)
     n_ends = len(ends)
     rows = _table_rows(masked)
-    han = not masked.isascii() and _CJK_CHAR.search(masked) is not None
+    han = not masked.isascii() and CJK_CHAR.search(masked) is not None
     for n in scanned.numbers:
         value, mult = n.value, n.multiplier
         # the checks on the number alone first: they cost nothing and turn many away

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
+# A CJK character (ideographs, kana, CJK punctuation): words without blanks between them.
+CJK_CHAR = re.compile("[\u3000-\u9fff]")
 # Latin combining accents only: Devanagari and Arabic marks carry meaning and must stay.
 _ACCENTS = re.compile("[\u0300-\u036f]")
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import NamedTuple
 
-from monitor.normalize.fold import fold, trie_alternation
+from monitor.normalize.fold import CJK_CHAR, fold, trie_alternation
 
 # Languages whose writers use the comma as the decimal mark.
 DECIMAL_COMMA_LANGS = frozenset({"id", "ru", "pt", "es", "fr"})
@@ -41,7 +41,6 @@ _MULT_VALUE: dict[str, float] = {fold(w): v for words, v in _MULTIPLIERS for w i
 _MULT_VALUE["mil"] = 0.0  # resolved by language
 _MULT_VALUE["mi"] = 0.0  # "2,3 mi": millions in Portuguese and Spanish; resolved by language
 _MULT_FIRST = frozenset(w[0] for w in _MULT_VALUE) | {"m"}
-_CJK_UNIT = re.compile(r"[\u3000-\u9fff]")
 
 
 def _mult_alternation() -> str:
@@ -50,7 +49,7 @@ def _mult_alternation() -> str:
     cost about three times as much)."""
     # CJK units stand right after digits and before other CJK letters: no word boundary.
     return trie_alternation(set(_MULT_VALUE),
-                            ending=lambda w: "" if _CJK_UNIT.match(w) else r"(?![^\W\d_])")
+                            ending=lambda w: "" if CJK_CHAR.match(w) else r"(?![^\W\d_])")
 
 
 # A number: space/apostrophe-grouped thousands, or digits with dots and commas. Not after a
